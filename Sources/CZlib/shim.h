@@ -1,0 +1,2 @@
+// zlib through a system-library target: Foundation on Linux has no compression.
+#include <zlib.h>

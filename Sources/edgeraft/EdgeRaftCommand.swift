@@ -1,0 +1,10 @@
+import ArgumentParser
+import Node
+
+@main
+struct EdgeRaftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edgeraft",
+        abstract: "A consensus-based orchestrator for microservices on small edge nodes.",
+        subcommands: [WireCommand.self])
+}

@@ -1,5 +1,5 @@
 /// A name and a value: an environment variable or a label.
-public struct KeyValue: Equatable, Sendable, Hashable {
+public struct KeyValue: Equatable, Sendable, Hashable, CustomStringConvertible {
     public var key: String
     public var value: String
 
@@ -7,10 +7,12 @@ public struct KeyValue: Equatable, Sendable, Hashable {
         self.key = key
         self.value = value
     }
+
+    public var description: String { "\(key)=\(value)" }
 }
 
 /// A port the service publishes on its node.
-public struct PortMapping: Equatable, Sendable, Hashable {
+public struct PortMapping: Equatable, Sendable, Hashable, CustomStringConvertible {
     public enum Proto: UInt8, Sendable, Hashable {
         case tcp = 0
         case udp = 1
@@ -25,6 +27,9 @@ public struct PortMapping: Equatable, Sendable, Hashable {
         self.hostPort = hostPort
         self.proto = proto
     }
+
+    /// As `docker run -p` writes it: host:container/protocol.
+    public var description: String { "\(hostPort):\(containerPort)/\(proto)" }
 }
 
 /// A client asks a gateway to run one service somewhere in the cluster.

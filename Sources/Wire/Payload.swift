@@ -76,8 +76,11 @@ public struct FrameIterator {
             body = try reader.subReader("frame body", length: reader.remaining)
             sawLast = true
         } else {
-            let length = try reader.readCount("frame length", limit: reader.remaining)
-            body = try reader.subReader("frame body", length: length)
+            let length = try reader.readVarint("frame length")
+            guard length <= UInt64(reader.remaining) else {
+                throw WireError(.truncated, at: reader.end, field: "frame body")
+            }
+            body = try reader.subReader("frame body", length: Int(length))
             if reader.isAtEnd {
                 throw WireError(.frameLengthForm, at: typeOffset, field: "frame type")
             }

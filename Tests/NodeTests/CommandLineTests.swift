@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+/// Runs the real `edgeraft` binary that `swift build` put beside the test bundle.
+@Suite struct CommandLineTests {
+    static let binary: URL? = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("edgeraft")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }()
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+        let binary = try #require(binary, "edgeraft was not built next to the tests")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    @Test func sizesExitsZeroWithOneLinePerCase() throws {
+        let result = try Self.run(["wire", "--sizes"])
+        #expect(result.status == 0)
+        #expect(result.out.contains("heartbeat (empty append)"))
+        #expect(result.out.split(separator: "\n").count == 10)
+    }
+
+    @Test func decodePrintsTheMessage() throws {
+        let result = try Self.run(["wire", "--decode", "a005c0843d0000"])
+        #expect(result.status == 0)
+        #expect(result.out.contains("AppendEntries term=5 prev=(1000000, term 5) commit=1000000 heartbeat"))
+    }
+
+    @Test func decodeErrorExitsOneWithoutCrashing() throws {
+        let result = try Self.run(["wire", "--decode", "a005c084"])
+        #expect(result.status == 1)
+        #expect(result.err.contains("decode error:"))
+        #expect(result.err.contains("prev log index at byte 4: input ends inside the field"))
+    }
+
+    @Test func missingModeIsAUsageError() throws {
+        let result = try Self.run(["wire"])
+        #expect(result.status == 64)
+        #expect(result.err.contains("Give exactly one of --sizes or --decode HEX."))
+    }
+}

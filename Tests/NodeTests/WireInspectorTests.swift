@@ -1,0 +1,47 @@
+import Testing
+import Wire
+@testable import Node
+
+@Suite struct WireInspectorTests {
+    @Test func decodesAPlainDatagram() throws {
+        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, sender: 3, keyEpoch: 1, packetNumber: try #require(PacketNumber(9)))
+        let datagram = DatagramParts.encodePlain(header: header, messages: [.timeoutNow(TimeoutNow(term: 4))])
+        let text = try WireInspector.describe(hex: Hex.string(datagram))
+        #expect(text.contains("cluster=7 sender=3 epoch=1 packet=9"))
+        #expect(text.contains("TimeoutNow(term: 4)"))
+    }
+
+    @Test func describesASealedDatagramWithoutOpeningIt() throws {
+        var bytes: [UInt8] = []
+        DatagramHeader(kind: .sealed, ackEliciting: false, clusterID: 1, sender: 2, keyEpoch: 3, packetNumber: try #require(PacketNumber(4)))
+            .encode(into: &bytes)
+        bytes += [1, 2, 3, 4, 5] + [UInt8](repeating: 0xAB, count: 16)
+        let text = try WireInspector.describe(hex: Hex.string(bytes), as: .datagram)
+        #expect(text.contains("ciphertext 5 B"))
+    }
+
+    @Test func decodesFramesAndShowsEntries() throws {
+        let append = AppendEntries(term: 3, prevLogIndex: 10, prevLogTerm: 3, leaderCommit: 9, entries: [LogEntry(term: 3, kind: .noop)])
+        let text = try WireInspector.describe(hex: Hex.string(append.encodedFrame()), as: .frames)
+        #expect(text == "AppendEntries term=3 prev=(10, term 3) commit=9 entries: [#11 term=3 noop 0 B]")
+    }
+
+    @Test func badBytesGiveBothReadingsErrors() {
+        do {
+            _ = try WireInspector.describe(hex: "ff00")
+            Issue.record("ff00 decoded")
+        } catch {
+            #expect(error.description.contains("as a datagram: datagram version at byte 0"))
+            #expect(error.description.contains("as frames: frame type at byte 0: unknown kind 15"))
+        }
+    }
+
+    @Test func emptyAndMalformedHexAreClearErrors() {
+        #expect(throws: WireInspector.Failure.self) { try WireInspector.describe(hex: "") }
+        do {
+            _ = try WireInspector.describe(hex: "zz")
+        } catch {
+            #expect(error.description == "invalid hex at character 0: 'z' is not a hex digit")
+        }
+    }
+}

@@ -2,27 +2,35 @@
 ///
 /// Body: term, prevLogIndex, prevLogTerm (zigzag delta from term), leaderCommit (zigzag
 /// delta from prevLogIndex), then — only if there are entries — the entry batch, which
-/// runs to the end of the body. Flags: bit 0 the batch is deflated.
+/// runs to the end of the body. Flags: bit 0 the batch is deflated; bit 1 the leader
+/// retires after this message (on-demand mode), so followers need not wait out its lease.
 public struct AppendEntries: FrameBody {
     public var term: UInt64
     public var prevLogIndex: UInt64
     public var prevLogTerm: UInt64
     public var leaderCommit: UInt64
     public var entries: [LogEntry]
+    public var retiring: Bool
 
-    public init(term: UInt64, prevLogIndex: UInt64, prevLogTerm: UInt64, leaderCommit: UInt64, entries: [LogEntry] = []) {
+    public init(
+        term: UInt64, prevLogIndex: UInt64, prevLogTerm: UInt64, leaderCommit: UInt64,
+        entries: [LogEntry] = [], retiring: Bool = false
+    ) {
         self.term = term
         self.prevLogIndex = prevLogIndex
         self.prevLogTerm = prevLogTerm
         self.leaderCommit = leaderCommit
         self.entries = entries
+        self.retiring = retiring
     }
 
     public var isHeartbeat: Bool { entries.isEmpty }
 
     public static let frameKind = FrameKind.appendEntries
-    public static let allowedFlags: UInt8 = compressedFlag
+    public static let allowedFlags: UInt8 = compressedFlag | retiringFlag
     static let compressedFlag: UInt8 = 0b001
+    static let retiringFlag: UInt8 = 0b010
+    public var frameFlags: UInt8 { retiring ? Self.retiringFlag : 0 }
 
     public func encodeBody(into out: inout [UInt8]) {
         encodeHead(into: &out)
@@ -43,7 +51,7 @@ public struct AppendEntries: FrameBody {
             encodeFrame(into: &out, last: last)
             return
         }
-        out.append(FrameTypeByte.make(kind: Self.frameKind, flags: Self.compressedFlag, last: last))
+        out.append(FrameTypeByte.make(kind: Self.frameKind, flags: frameFlags | Self.compressedFlag, last: last))
         let write = { (body: inout [UInt8]) in
             encodeHead(into: &body)
             body.append(contentsOf: packed)
@@ -74,6 +82,6 @@ public struct AppendEntries: FrameBody {
         }
         return AppendEntries(
             term: term, prevLogIndex: prevLogIndex, prevLogTerm: prevLogTerm,
-            leaderCommit: leaderCommit, entries: entries)
+            leaderCommit: leaderCommit, entries: entries, retiring: flags & retiringFlag != 0)
     }
 }

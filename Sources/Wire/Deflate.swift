@@ -8,6 +8,8 @@ public enum Deflate {
     /// Compresses `input` at `level` (1–9; out-of-range levels are clamped).
     /// Returns nil only if zlib cannot allocate its state.
     public static func compress(_ input: [UInt8], level: Int32 = defaultLevel) -> [UInt8]? {
+        // zlib counts in 32 bits; batches are far smaller (WireLimits.maxBatchBytes).
+        guard input.count < Int(UInt32.max / 2) else { return nil }
         var stream = z_stream()
         let clamped = min(max(level, 1), 9)
         guard deflateInit2_(
@@ -36,6 +38,14 @@ public enum Deflate {
     /// `limit` bytes. Inflate stops as soon as the output would pass `limit`: a stream that
     /// expands further (a "zip bomb") costs at most `limit` + 1 bytes of memory.
     public static func inflate(_ input: UnsafeRawBufferPointer, limit: Int, at offset: Int = 0) throws(WireError) -> [UInt8] {
+        // zlib counts in 32 bits; the wire limits keep both sides far below that.
+        let maxSize = Int(UInt32.max / 2)
+        guard limit >= 0, limit < maxSize else {
+            throw WireError(.lengthOverLimit(length: UInt64(max(limit, 0)), limit: maxSize), at: offset, field: "inflate limit")
+        }
+        guard input.count < maxSize else {
+            throw WireError(.lengthOverLimit(length: UInt64(input.count), limit: maxSize), at: offset, field: "deflate stream")
+        }
         var stream = z_stream()
         guard inflateInit2_(&stream, -15, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw WireError(.corruptCompressedData(code: Z_MEM_ERROR), at: offset, field: "deflate stream")

@@ -54,6 +54,7 @@ enum GoldenSamples {
         ("vote-response-report", .frame(.voteResponse(VoteResponse(term: 5, granted: true, handlingMicros: 1800, report: report)), compression: nil)),
         ("prevote-refused-report", .frame(.voteResponse(VoteResponse(term: 7, granted: false, preVote: true, handlingMicros: 30, report: report)), compression: nil)),
         ("heartbeat", .frame(.appendEntries(AppendEntries(term: 5, prevLogIndex: 1_000_000, prevLogTerm: 5, leaderCommit: 1_000_000)), compression: nil)),
+        ("heartbeat-retiring", .frame(.appendEntries(AppendEntries(term: 5, prevLogIndex: 1_000_000, prevLogTerm: 5, leaderCommit: 1_000_000, retiring: true)), compression: nil)),
         ("append-one-entry", .frame(.appendEntries(AppendEntries(term: 5, prevLogIndex: 999_999, prevLogTerm: 5, leaderCommit: 999_999, entries: [entry100])), compression: nil)),
         ("append-compressed", .frame(.appendEntries(AppendEntries(
             term: 5, prevLogIndex: 40, prevLogTerm: 4, leaderCommit: 38,

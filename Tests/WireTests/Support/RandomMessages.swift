@@ -110,7 +110,7 @@ struct RandomMessages {
             return .voteResponse(VoteResponse(term: term(), granted: bool(), preVote: bool(), handlingMicros: number(), report: maybeReport()))
         case .appendEntries:
             let t = term()
-            return .appendEntries(AppendEntries(term: t, prevLogIndex: term(), prevLogTerm: term(), leaderCommit: term(), entries: entries(term: t)))
+            return .appendEntries(AppendEntries(term: t, prevLogIndex: term(), prevLogTerm: term(), leaderCommit: term(), entries: entries(term: t), retiring: bool()))
         case .appendResponse:
             let success = bool()
             let hint = !success && bool() ? ConflictHint(index: term(), term: term()) : nil

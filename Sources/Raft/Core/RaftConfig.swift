@@ -1,0 +1,46 @@
+import Wire
+
+/// How a node takes part in consensus. Times are in ticks; the shell decides how long a
+/// tick is (e.g. 10 ms on a LAN, 100 ms on a cellular link).
+public struct RaftConfig: Sendable, Equatable {
+    public enum LeadershipMode: Sendable, Equatable {
+        /// Standard Raft: a leader keeps its term with heartbeats.
+        case stable
+        /// The paper's: no leader while idle. A node holding a proposal with no live leader
+        /// campaigns; a leader retires after `idleTicks` without proposals (0: as soon as
+        /// everything it appended has committed).
+        case onDemand(idleTicks: Int)
+    }
+
+    public var id: NodeID
+    /// Every voting member, this node included.
+    public var voters: [NodeID]
+    /// A follower campaigns after a random timeout in [electionTicks, 2 × electionTicks).
+    public var electionTicks: Int = 10
+    public var heartbeatTicks: Int = 1
+    public var preVote: Bool = true
+    public var checkQuorum: Bool = true
+    public var mode: LeadershipMode = .stable
+    /// False for a weak node that votes and replicates but never campaigns.
+    public var canLead: Bool = true
+    public var maxEntriesPerAppend: Int = 64
+    public var maxBytesPerAppend: Int = 64 * 1024
+    /// Appends in flight to one follower in the replicate state.
+    public var maxInflightAppends: Int = 16
+    /// A follower in the replicate state that acknowledges nothing new for this many ticks
+    /// while entries are outstanding is probed again: appends lost on the way are resent.
+    public var appendRetryTicks: Int = 3
+    /// Proposals held at once while campaigning (on-demand mode).
+    public var maxHeldProposals: Int = 256
+    /// Seeds the randomized election timeout, so simulations replay exactly.
+    public var seed: UInt64 = 1
+
+    public init(id: NodeID, voters: [NodeID]) {
+        self.id = id
+        self.voters = voters.sorted()
+    }
+
+    var peers: [NodeID] { voters.filter { $0 != id } }
+    var quorum: Int { Quorum.majority(of: voters.count) }
+    var isVoter: Bool { voters.contains(id) }
+}

@@ -1,0 +1,78 @@
+import Testing
+import Wire
+@testable import Raft
+
+/// The paper's on-demand leadership: no leader and no traffic while idle.
+@Suite struct OnDemandTests {
+    static func cluster(_ ids: [NodeID] = [1, 2, 3], idle: Int = 0) -> TestCluster {
+        TestCluster(ids) { $0.mode = .onDemand(idleTicks: idle) }
+    }
+
+    @Test func anIdleClusterSendsNothing() {
+        var c = Self.cluster()
+        c.tickAll(500)
+        #expect(c.sent.isEmpty)
+        #expect(c.leaders.isEmpty)
+    }
+
+    @Test func aProposalElectsItsGatewayWhichCommitsAndRetires() {
+        var c = Self.cluster()
+        #expect(c.propose(2, tag: 9) == .held)
+        #expect(c[2].term == 1)
+        #expect(c.applied[2]!.map(\.kind) == [.noop, .decision])
+        #expect(c.leaders.isEmpty, "idle 0: retires as soon as its decision commits")
+        let sentAfter = c.sent.count
+        c.tickAll(300)
+        #expect(c.sent.count == sentAfter, "and the cluster is silent again")
+        // Every node heard the retirement: the next gateway is elected at once.
+        #expect(c.propose(3, tag: 10) == .held)
+        #expect(c[3].term == 2)
+        #expect(c.applied[3]!.filter { $0.kind == .decision }.count == 2)
+    }
+
+    @Test(arguments: 1...20)
+    func twoGatewaysProposingAtOnceBothGetCommitted(seed: Int) {
+        var c = TestCluster([1, 2, 3, 4, 5, 6]) { $0.mode = .onDemand(idleTicks: 0); $0.seed = UInt64(seed) * 31 + UInt64($0.id) }
+        let a = c[1].propose(Proposal(tag: 1, kind: .decision, payload: [1]))
+        let b = c[4].propose(Proposal(tag: 2, kind: .decision, payload: [2]))
+        #expect(a == .held && b == .held)
+        func committed() -> Set<[UInt8]> {
+            Set(c.applied.values.flatMap { $0 }.filter { $0.kind == .decision }.map(\.payload))
+        }
+        for _ in 0..<200 where committed() != [[1], [2]] {
+            c.settle()
+            c.tickAll()
+        }
+        #expect(committed() == [[1], [2]], "no stuck gateway (seed \(seed))")
+    }
+
+    @Test func aLeaderKeepsLeadingWhileRequestsKeepComingThenRetires() {
+        var c = Self.cluster(idle: 20)
+        c.propose(1, tag: 1)
+        #expect(c.leaders == [1])
+        for tag in 2...5 {
+            c.tickAll(10)
+            #expect(c.propose(1, tag: UInt64(tag)) == .appended(index: UInt64(tag + 1), term: 1), "same term, no new election")
+        }
+        c.tickAll(25)
+        #expect(c.leaders.isEmpty, "retired after 20 idle ticks")
+    }
+
+    @Test func aGatewayThatSeesALiveLeaderForwards() {
+        var c = Self.cluster(idle: 50)
+        c.propose(1, tag: 1)
+        #expect(c.propose(3, tag: 2) == .forward(to: 1))
+    }
+
+    @Test func aGatewayWhoseLeaderVanishedCampaignsAgain() {
+        var c = Self.cluster(idle: 1000)
+        c.propose(1, tag: 1)
+        c.isolate(1)
+        // 3 still believes in leader 1 until a whole timeout passes without a word.
+        #expect(c.propose(3, tag: 2) == .forward(to: 1))
+        c.tickAll(c[3].config.electionTicks * 2 + 1)
+        #expect(c.propose(3, tag: 3) == .held)
+        c.tickAll(5)
+        #expect(c[3].role == .leader || c[2].role == .leader)
+    }
+}

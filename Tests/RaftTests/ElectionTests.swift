@@ -26,6 +26,15 @@ import Wire
         #expect(c.leaders == [1], "4 of 6 is")
     }
 
+    @Test func aTwoTwoSplitOfFourElectsNobody() {
+        var c = TestCluster([1, 2, 3, 4]) { $0.preVote = false }
+        c.cut = [[1, 3], [1, 4], [2, 3], [2, 4], [3, 1], [3, 2], [4, 1], [4, 2]]
+        c.campaign(1)
+        c.campaign(3)
+        // Each side holds 2 of 4 votes; a majority of 4 is 3.
+        #expect(c.leaders.isEmpty)
+    }
+
     @Test func oneVotePerTermAndItIsDurableBeforeTheReply() {
         var c = TestCluster([1, 2, 3]) { $0.preVote = false }
         var voter = c[3]

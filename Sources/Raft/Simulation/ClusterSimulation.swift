@@ -1,0 +1,424 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Wire
+
+/// A whole cluster of `RaftNode`s on a seeded simulated network, with crashes, torn
+/// writes and partitions, checking Raft's safety properties after every event.
+///
+/// Discrete-event: nothing waits on a clock, so a minute of cluster time takes
+/// milliseconds, and a seed replays exactly.
+public struct ClusterSimulation {
+    enum Event {
+        case deliver(Envelope)
+        case tick(NodeID)
+        case clientRequest
+        /// A proposal reaching `node` (a client retry or a gateway's forward).
+        case submit(NodeID?, Proposal)
+        /// The client's deadline for a proposal: if it has not committed, send it again.
+        case clientTimeout(Proposal)
+        case crash
+        case restart(NodeID)
+        case partition
+        case heal
+    }
+
+    /// What a node has on disk: all that survives a crash.
+    struct Disk {
+        var hardState = HardState()
+        var entries: [Entry] = []
+    }
+
+    struct SimNode {
+        var raft: RaftNode?
+        var disk = Disk()
+        var appliedIndex: UInt64 = 0
+        var lastTerm: UInt64 = 0
+        var lastCommit: UInt64 = 0
+    }
+
+    struct CommittedEntry {
+        var entry: Entry
+        /// The term of the node that first applied it: any leader of a later term must hold it.
+        var seenInTerm: UInt64
+    }
+
+    public let options: SimulationOptions
+    var rng: SplitMix64
+    var now: UInt64 = 0
+    var queue = EventQueue<Event>()
+    var nodes: [NodeID: SimNode] = [:]
+    var ids: [NodeID]
+    /// Directed links that drop everything.
+    var cut: Set<[NodeID]> = []
+    var linkFreeAt: [[NodeID]: UInt64] = [:]
+    var leaderOfTerm: [UInt64: NodeID] = [:]
+    var committed: [UInt64: CommittedEntry] = [:]
+    var proposedAt: [UInt64: UInt64] = [:]
+    var committedTags: Set<UInt64> = []
+    var nextTag: UInt64 = 1
+    var electionStartedAt: UInt64?
+    var finalTag: UInt64?
+    var healing = false
+    var encodeBuffer: [UInt8] = []
+    var report: SimulationReport
+
+    public init(_ options: SimulationOptions) {
+        self.options = options
+        self.rng = SplitMix64(seed: options.seed)
+        self.ids = (1...max(options.nodes, 1)).map { NodeID($0) }
+        self.report = SimulationReport(options: options)
+        for id in ids {
+            nodes[id] = SimNode(raft: RaftNode(config: config(for: id)))
+        }
+    }
+
+    func config(for id: NodeID) -> RaftConfig {
+        var config = RaftConfig(id: id, voters: ids)
+        config.mode = options.mode
+        config.electionTicks = options.electionTicks
+        config.seed = options.seed &+ UInt64(id) &* 1_000_003
+        return config
+    }
+
+    /// Runs the whole scenario: traffic and faults, then healing and a final proposal that
+    /// must commit.
+    public mutating func run() -> SimulationReport {
+        encodeBuffer.reserveCapacity(2048)
+        for id in ids {
+            queue.push(.tick(id), at: random(below: options.tickMicros))
+        }
+        queue.push(.clientRequest, at: nextRequestDelay())
+        if options.crashes { queue.push(.crash, at: faultDelay()) }
+        if options.partitions { queue.push(.partition, at: faultDelay()) }
+
+        let healAt = options.durationMicros
+        let deadline = healAt + 200 * options.tickMicros * UInt64(options.electionTicks)
+        while let (time, event) = queue.pop() {
+            if time > deadline { break }
+            if !healing && time >= healAt { startHealing() }
+            now = time
+            handle(event)
+            if !report.violations.isEmpty { break }
+            if let finalTag, committedTags.contains(finalTag) {
+                report.finalProposalCommitted = true
+                break
+            }
+        }
+        report.endMicros = now
+        report.committedProposals = committedTags.count
+        return report
+    }
+
+    // MARK: - Events
+
+    mutating func handle(_ event: Event) {
+        switch event {
+        case .tick(let id):
+            queue.push(.tick(id), at: now + options.tickMicros)
+            guard nodes[id]?.raft != nil else { return }
+            nodes[id]!.raft!.tick()
+            afterInput(id)
+        case .deliver(let envelope):
+            guard nodes[envelope.to]?.raft != nil else { return }
+            nodes[envelope.to]!.raft!.step(envelope)
+            afterInput(envelope.to)
+        case .clientRequest:
+            guard !healing else { return }
+            let tag = nextTag
+            nextTag += 1
+            report.proposals += 1
+            proposedAt[tag] = now
+            submitWithDeadline(proposal(tag: tag))
+            queue.push(.clientRequest, at: now + nextRequestDelay())
+        case .submit(let target, let proposal):
+            submit(to: target, proposal)
+        case .clientTimeout(let proposal):
+            if !committedTags.contains(proposal.tag) { submitWithDeadline(proposal) }
+        case .crash:
+            guard !healing else { return }
+            let live = ids.filter { nodes[$0]?.raft != nil }
+            // Keep a majority up most of the time, but not always.
+            if live.count > Quorum.majority(of: ids.count) || random(below: 4) == 0, let victim = pick(live) {
+                crash(victim)
+                queue.push(.restart(victim), at: now + options.tickMicros * UInt64(options.electionTicks) * (1 + random(below: 8)))
+            }
+            queue.push(.crash, at: now + faultDelay())
+        case .restart(let id):
+            restart(id)
+        case .partition:
+            guard !healing else { return }
+            makePartition()
+            queue.push(.heal, at: now + options.tickMicros * UInt64(options.electionTicks) * (2 + random(below: 10)))
+        case .heal:
+            guard !healing else { return }
+            cut = []
+            queue.push(.partition, at: now + faultDelay())
+        }
+    }
+
+    mutating func startHealing() {
+        healing = true
+        cut = []
+        for id in ids where nodes[id]?.raft == nil { restart(id) }
+        let tag = nextTag
+        nextTag += 1
+        finalTag = tag
+        proposedAt[tag] = now
+        submitWithDeadline(proposal(tag: tag))
+    }
+
+    /// A client sends a proposal and, like a gateway with a deadline, sends it again if it
+    /// has not committed in time: an appended entry can still be lost with its leader.
+    mutating func submitWithDeadline(_ proposal: Proposal) {
+        submit(to: nil, proposal)
+        queue.push(.clientTimeout(proposal), at: now + 6 * options.tickMicros * UInt64(options.electionTicks))
+    }
+
+    mutating func submit(to target: NodeID?, _ proposal: Proposal) {
+        let live = ids.filter { nodes[$0]?.raft != nil }
+        guard let id = target.flatMap({ nodes[$0]?.raft != nil ? $0 : nil }) ?? pick(live) else {
+            retryLater(proposal)
+            return
+        }
+        let outcome = nodes[id]!.raft!.propose(proposal)
+        switch outcome {
+        case .appended, .held:
+            break
+        case .forward(let leader):
+            queue.push(.submit(leader, proposal), at: now + linkDelay())
+        case .dropped:
+            retryLater(proposal)
+        }
+        afterInput(id)
+    }
+
+    mutating func retryLater(_ proposal: Proposal) {
+        // Clients retry until the final check: a proposal held by a node that crashed is
+        // lost to Raft, but the client sends it again.
+        queue.push(.submit(nil, proposal), at: now + options.tickMicros * UInt64(options.electionTicks))
+    }
+
+    func proposal(tag: UInt64) -> Proposal {
+        var payload = (0..<8).map { UInt8(truncatingIfNeeded: tag >> ($0 * 8)) }
+        payload += [UInt8](repeating: UInt8(truncatingIfNeeded: tag), count: max(options.payloadBytes - 8, 0))
+        return Proposal(tag: tag, kind: .decision, payload: payload)
+    }
+
+    static func tag(of entry: Entry) -> UInt64? {
+        guard entry.kind == .decision, entry.payload.count >= 8 else { return nil }
+        return (0..<8).reduce(UInt64(0)) { $0 | UInt64(entry.payload[$1]) << UInt64($1 * 8) }
+    }
+
+    // MARK: - Faults
+
+    mutating func crash(_ id: NodeID) {
+        guard nodes[id]?.raft != nil else { return }
+        nodes[id]!.raft = nil
+        report.crashes += 1
+    }
+
+    mutating func restart(_ id: NodeID) {
+        guard var node = nodes[id], node.raft == nil else { return }
+        // Recovery from disk; nothing in memory survived.
+        node.raft = RaftNode(config: config(for: id), hardState: node.disk.hardState, entries: node.disk.entries)
+        node.appliedIndex = 0
+        // The commit index is not durable: it may restart lower. The term is.
+        node.lastCommit = 0
+        nodes[id] = node
+    }
+
+    mutating func makePartition() {
+        cut = []
+        if random(below: 2) == 0 {
+            // Two sides.
+            let side = Set(ids.filter { _ in random(below: 2) == 0 })
+            for a in ids { for b in ids where side.contains(a) != side.contains(b) { cut.insert([a, b]) } }
+        } else if let a = pick(ids), let b = pick(ids.filter { $0 != a }) {
+            // One link, one way.
+            cut.insert([a, b])
+        }
+    }
+
+    // MARK: - After every input
+
+    mutating func afterInput(_ id: NodeID) {
+        guard var raft = nodes[id]?.raft else { return }
+        let wasLeaderTerm = leaderOfTerm.first { $0.value == id && $0.key == raft.term }?.key
+        let ready = raft.takeReady()
+        nodes[id]!.raft = raft
+
+        if options.tornWrites && !ready.entriesToPersist.isEmpty && random(below: 500) == 0 {
+            // Crash mid-write: the hard state record (written first) and a prefix of the
+            // entries reached the disk; the cut tail is dropped on recovery; nothing was sent.
+            let kept = Int(random(below: UInt64(ready.entriesToPersist.count)))
+            persist(id, hardState: ready.hardState, entries: Array(ready.entriesToPersist.prefix(kept)))
+            report.tornWrites += 1
+            crash(id)
+            queue.push(.restart(id), at: now + options.tickMicros * UInt64(options.electionTicks))
+            return
+        }
+        persist(id, hardState: ready.hardState, entries: ready.entriesToPersist)
+        if !ready.entriesToPersist.isEmpty { checkLogMatching(id) }
+        for envelope in ready.messages { send(envelope) }
+        for entry in ready.committedEntries { apply(id, entry) }
+        for forward in ready.forwards {
+            for proposal in forward.proposals {
+                queue.push(.submit(forward.leader, proposal), at: now + linkDelay())
+            }
+        }
+        for proposal in ready.droppedProposals { retryLater(proposal) }
+        checkNode(id, wasLeader: wasLeaderTerm != nil)
+    }
+
+    mutating func persist(_ id: NodeID, hardState: HardState?, entries: [Entry]) {
+        if let hardState { nodes[id]!.disk.hardState = hardState }
+        if let first = entries.first {
+            nodes[id]!.disk.entries.removeAll { $0.index >= first.index }
+            nodes[id]!.disk.entries += entries
+        }
+    }
+
+    mutating func send(_ envelope: Envelope) {
+        report.messagesSent += 1
+        let size = encodedSize(envelope.message)
+        report.bytesSent += size
+        let link = [envelope.from, envelope.to]
+        guard !cut.contains(link) else { return }
+        if chance(options.profile.loss + options.extraLoss) { return }
+        var departure = now
+        if options.profile.bitsPerSecond > 0 {
+            // The link sends one datagram at a time at its rate.
+            let serialization = UInt64(size) * 8 * 1_000_000 / options.profile.bitsPerSecond
+            departure = max(now, linkFreeAt[link] ?? 0) + serialization
+            linkFreeAt[link] = departure
+        }
+        queue.push(.deliver(envelope), at: departure + linkDelay())
+        if chance(options.duplication) {
+            queue.push(.deliver(envelope), at: departure + linkDelay())
+        }
+    }
+
+    /// Bytes of the message as a sealed datagram: its frame, plus header and tag.
+    mutating func encodedSize(_ message: RaftMessage) -> Int {
+        encodeBuffer.removeAll(keepingCapacity: true)
+        switch message {
+        case .requestVote(let m): m.encodeFrame(into: &encodeBuffer)
+        case .voteResponse(let m): m.encodeFrame(into: &encodeBuffer)
+        case .appendEntries(let m): m.encodeFrame(into: &encodeBuffer)
+        case .appendResponse(let m): m.encodeFrame(into: &encodeBuffer)
+        case .timeoutNow(let m): m.encodeFrame(into: &encodeBuffer)
+        }
+        return encodeBuffer.count + DatagramHeader.size + DatagramHeader.tagSize
+    }
+
+    // MARK: - Invariants
+
+    mutating func violation(_ text: String) {
+        report.violations.append("t=\(now)µs: \(text)")
+    }
+
+    mutating func apply(_ id: NodeID, _ entry: Entry) {
+        guard let term = nodes[id]?.raft?.term else { return }
+        if entry.index != nodes[id]!.appliedIndex + 1 {
+            violation("node \(id) applied index \(entry.index) after \(nodes[id]!.appliedIndex)")
+        }
+        nodes[id]!.appliedIndex = entry.index
+        if let known = committed[entry.index] {
+            if known.entry != entry {
+                violation("node \(id) applied \(entry) at \(entry.index) but \(known.entry) was committed there")
+            }
+        } else {
+            committed[entry.index] = CommittedEntry(entry: entry, seenInTerm: term)
+        }
+        if let tag = Self.tag(of: entry), !committedTags.contains(tag) {
+            committedTags.insert(tag)
+            if let start = proposedAt[tag] { report.commitMicros.append(now - start) }
+        }
+    }
+
+    mutating func checkNode(_ id: NodeID, wasLeader: Bool) {
+        guard let raft = nodes[id]?.raft else { return }
+        if raft.term < nodes[id]!.lastTerm { violation("node \(id) term went back from \(nodes[id]!.lastTerm) to \(raft.term)") }
+        if raft.commitIndex < nodes[id]!.lastCommit { violation("node \(id) commit went back from \(nodes[id]!.lastCommit) to \(raft.commitIndex)") }
+        nodes[id]!.lastTerm = raft.term
+        nodes[id]!.lastCommit = raft.commitIndex
+
+        let anyLeader = ids.contains { nodes[$0]?.raft?.role == .leader }
+        if raft.role == .leader {
+            if let other = leaderOfTerm[raft.term], other != id {
+                violation("two leaders in term \(raft.term): \(other) and \(id)")
+            }
+            if !wasLeader {
+                leaderOfTerm[raft.term] = id
+                if let start = electionStartedAt {
+                    report.electionMicros.append(now - start)
+                    electionStartedAt = nil
+                }
+                checkLeaderCompleteness(id)
+            }
+        } else if !anyLeader && electionStartedAt == nil && (raft.role == .candidate || raft.role == .preCandidate) {
+            electionStartedAt = now
+        }
+    }
+
+    /// Every entry committed before this leader's term is in its log.
+    mutating func checkLeaderCompleteness(_ id: NodeID) {
+        guard let raft = nodes[id]?.raft else { return }
+        let log = raft.entries
+        for (index, known) in committed where known.seenInTerm < raft.term {
+            guard index >= 1, index <= UInt64(log.count), log[Int(index - 1)] == known.entry else {
+                violation("leader \(id) of term \(raft.term) lacks committed entry \(index)")
+                return
+            }
+        }
+    }
+
+    /// Two logs that hold an entry with the same index and term are identical up to it.
+    mutating func checkLogMatching(_ id: NodeID) {
+        guard let mine = nodes[id]?.raft?.entries else { return }
+        for other in ids where other != id {
+            guard let theirs = nodes[other]?.raft?.entries else { continue }
+            var i = min(mine.count, theirs.count)
+            while i > 0 && mine[i - 1].term != theirs[i - 1].term { i -= 1 }
+            if i > 0 && mine[..<i] != theirs[..<i] {
+                violation("logs of \(id) and \(other) share index \(i) term \(mine[i - 1].term) but differ before it")
+                return
+            }
+        }
+    }
+
+    // MARK: - Randomness
+
+    mutating func random(below bound: UInt64) -> UInt64 {
+        bound == 0 ? 0 : rng.next() % bound
+    }
+
+    mutating func chance(_ p: Double) -> Bool {
+        p > 0 && Double(rng.next() >> 11) / Double(1 << 53) < p
+    }
+
+    mutating func pick(_ candidates: [NodeID]) -> NodeID? {
+        candidates.isEmpty ? nil : candidates[Int(random(below: UInt64(candidates.count)))]
+    }
+
+    mutating func linkDelay() -> UInt64 {
+        // Uniform in delay ± jitter; jitter also reorders messages.
+        let p = options.profile
+        let spread = random(below: 2 * p.jitterMicros + 1)
+        let delay = p.delayMicros + spread
+        return max(1, delay >= p.jitterMicros ? delay - p.jitterMicros : 0)
+    }
+
+    mutating func nextRequestDelay() -> UInt64 {
+        // Exponential inter-arrival times: a Poisson stream of requests.
+        let u = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-12)
+        return UInt64(-log(u) / max(options.proposalsPerSecond, 0.001) * 1_000_000)
+    }
+
+    mutating func faultDelay() -> UInt64 {
+        options.tickMicros * UInt64(options.electionTicks) * (3 + random(below: 12))
+    }
+}

@@ -6,6 +6,8 @@ struct Progress: Equatable {
         case probe
         /// Known position: appends are pipelined up to the in-flight window.
         case replicate
+        /// Behind the leader's compacted log: receiving a snapshot, one chunk at a time.
+        case snapshot
     }
 
     var match: UInt64 = 0
@@ -19,6 +21,9 @@ struct Progress: Equatable {
     var recentActive = false
     /// The leader's tick count when `match` last moved (or replication last restarted).
     var lastProgressTick = 0
+    /// In the snapshot state: which snapshot, and the next byte to send.
+    var snapshotIndex: UInt64 = 0
+    var snapshotOffset: UInt64 = 0
 
     init(next: UInt64) {
         self.next = next
@@ -26,7 +31,7 @@ struct Progress: Equatable {
 
     func isPaused(maxInflight: Int) -> Bool {
         switch state {
-        case .probe: probeSent
+        case .probe, .snapshot: probeSent
         case .replicate: inflight.count >= maxInflight
         }
     }
@@ -47,6 +52,7 @@ struct Progress: Equatable {
     /// A rejection of the append that followed `rejected`, with the follower's hint of
     /// where to probe next. Returns false for a stale rejection.
     mutating func reject(_ rejected: UInt64, probeHint: UInt64) -> Bool {
+        if state == .snapshot { return false }
         if state == .replicate {
             // Rejections at or below what is known to match are stale (reordered).
             guard rejected > match else { return false }
@@ -68,6 +74,14 @@ struct Progress: Equatable {
         inflight = []
     }
 
+    mutating func becomeSnapshot(index: UInt64) {
+        state = .snapshot
+        snapshotIndex = index
+        snapshotOffset = 0
+        probeSent = false
+        inflight = []
+    }
+
     mutating func becomeReplicate() {
         state = .replicate
         next = match + 1
@@ -76,7 +90,7 @@ struct Progress: Equatable {
 
     mutating func sent(lastIndex: UInt64, entries: Int) {
         switch state {
-        case .probe:
+        case .probe, .snapshot:
             probeSent = true
         case .replicate:
             if entries > 0 {

@@ -38,6 +38,12 @@ public enum DropReason: Equatable, Sendable {
     case storageFailed
     /// Too many proposals are already held.
     case tooManyHeld
+    /// A membership change is still uncommitted; changes go one at a time.
+    case changeInProgress
+    /// Membership changes are made on the leader.
+    case notLeader
+    /// The change would change nothing, or leave no voter.
+    case invalidChange
 }
 
 /// Proposals held during a campaign that another node won: forward them to it.

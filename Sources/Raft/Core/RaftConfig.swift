@@ -13,8 +13,10 @@ public struct RaftConfig: Sendable, Equatable {
     }
 
     public var id: NodeID
-    /// Every voting member, this node included.
+    /// The voting members a new cluster starts with (later changes come through the log).
     public var voters: [NodeID]
+    /// Members a new cluster starts with that replicate but never vote or lead.
+    public var learners: [NodeID] = []
     /// A follower campaigns after a random timeout in [electionTicks, 2 × electionTicks).
     public var electionTicks: Int = 10
     public var heartbeatTicks: Int = 1
@@ -30,6 +32,14 @@ public struct RaftConfig: Sendable, Equatable {
     /// A follower in the replicate state that acknowledges nothing new for this many ticks
     /// while entries are outstanding is probed again: appends lost on the way are resent.
     public var appendRetryTicks: Int = 3
+    /// Bytes of snapshot per InstallSnapshot chunk.
+    public var snapshotChunkBytes: Int = 16 * 1024
+    /// Largest snapshot a follower accepts.
+    public var maxSnapshotBytes: Int = 64 * 1024 * 1024
+    /// Compaction is due once this many applied entries, or this many payload bytes,
+    /// sit in the log behind the last snapshot (see `RaftNode.compactionDue`).
+    public var compactAfterEntries: Int = 10_000
+    public var compactAfterBytes: Int = 4 * 1024 * 1024
     /// Proposals held at once while campaigning (on-demand mode).
     public var maxHeldProposals: Int = 256
     /// Seeds the randomized election timeout, so simulations replay exactly.
@@ -39,8 +49,4 @@ public struct RaftConfig: Sendable, Equatable {
         self.id = id
         self.voters = voters.sorted()
     }
-
-    var peers: [NodeID] { voters.filter { $0 != id } }
-    var quorum: Int { Quorum.majority(of: voters.count) }
-    var isVoter: Bool { voters.contains(id) }
 }

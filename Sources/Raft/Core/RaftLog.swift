@@ -1,21 +1,31 @@
-/// The node's log in memory: entries 1…lastIndex, contiguous. (Compaction behind a
-/// snapshot comes with the storage work; until then the log starts at index 1.)
+/// The node's log in memory: the position of the last snapshot, then the entries after
+/// it, contiguous.
 struct RaftLog: Equatable {
-    private(set) var entries: [Entry] = []
+    /// Entries through this position were compacted into a snapshot.
+    private(set) var snapshot: LogPosition
+    private(set) var entries: [Entry]
 
-    init(entries: [Entry] = []) {
-        self.entries = entries
+    init(snapshot: LogPosition = .zero, entries: [Entry] = []) {
+        self.snapshot = snapshot
+        // Recovered entries already covered by the snapshot are dropped.
+        self.entries = entries.filter { $0.index > snapshot.index }
     }
 
-    var lastIndex: UInt64 { entries.last?.index ?? 0 }
-    var lastTerm: UInt64 { entries.last?.term ?? 0 }
+    var firstIndex: UInt64 { snapshot.index + 1 }
+    var lastIndex: UInt64 { entries.last?.index ?? snapshot.index }
+    var lastTerm: UInt64 { entries.last?.term ?? snapshot.term }
 
-    /// The term at `index`: 0 for index 0, nil past the end.
+    /// The term at `index`: the snapshot's at its index, nil where unknown (compacted away
+    /// or past the end).
     func term(at index: UInt64) -> UInt64? {
+        // Index 0 is the empty prefix every log shares.
         if index == 0 { return 0 }
-        guard index <= lastIndex else { return nil }
-        return entries[Int(index - 1)].term
+        if index == snapshot.index { return snapshot.term }
+        guard index > snapshot.index, index <= lastIndex else { return nil }
+        return entries[Int(index - snapshot.index - 1)].term
     }
+
+    func isCompacted(_ index: UInt64) -> Bool { index < snapshot.index }
 
     func matches(index: UInt64, term: UInt64) -> Bool {
         self.term(at: index) == term
@@ -29,10 +39,10 @@ struct RaftLog: Equatable {
     /// Entries from `index` on, at most `maxCount` of them and about `maxBytes` of payload
     /// (always at least one, so a large entry still moves).
     func slice(from index: UInt64, maxCount: Int, maxBytes: Int) -> [Entry] {
-        guard index >= 1, index <= lastIndex else { return [] }
+        guard index > snapshot.index, index <= lastIndex else { return [] }
         var result: [Entry] = []
         var bytes = 0
-        for entry in entries[Int(index - 1)...] {
+        for entry in entries[Int(index - snapshot.index - 1)...] {
             if !result.isEmpty && (result.count >= maxCount || bytes + entry.payload.count > maxBytes) { break }
             result.append(entry)
             bytes += entry.payload.count
@@ -41,8 +51,13 @@ struct RaftLog: Equatable {
     }
 
     func slice(from index: UInt64, through last: UInt64) -> [Entry] {
-        guard index >= 1, index <= last, last <= lastIndex else { return [] }
-        return Array(entries[Int(index - 1)..<Int(last)])
+        guard index > snapshot.index, index <= last, last <= lastIndex else { return [] }
+        return Array(entries[Int(index - snapshot.index - 1)..<Int(last - snapshot.index)])
+    }
+
+    /// Payload bytes of the entries through `index`: what compaction would free.
+    func payloadBytes(through index: UInt64) -> Int {
+        slice(from: firstIndex, through: min(index, lastIndex)).reduce(0) { $0 + $1.payload.count }
     }
 
     mutating func append(_ entry: Entry) {
@@ -54,9 +69,10 @@ struct RaftLog: Equatable {
     mutating func merge(after prevIndex: UInt64, _ new: [Entry]) -> UInt64? {
         for (offset, entry) in new.enumerated() {
             let index = prevIndex + 1 + UInt64(offset)
+            if index <= snapshot.index { continue }
             if let existing = term(at: index), existing == entry.term { continue }
             // First new or conflicting entry: cut there and take the rest.
-            if index <= lastIndex { entries.removeSubrange(Int(index - 1)...) }
+            if index <= lastIndex { entries.removeSubrange(Int(index - snapshot.index - 1)...) }
             for (k, e) in new[offset...].enumerated() {
                 var copy = e
                 copy.index = index + UInt64(k)
@@ -67,11 +83,29 @@ struct RaftLog: Equatable {
         return nil
     }
 
+    /// Forgets entries through `position` (they are in a snapshot now).
+    mutating func compact(through position: LogPosition) {
+        guard position.index > snapshot.index else { return }
+        entries.removeAll { $0.index <= position.index }
+        snapshot = position
+    }
+
+    /// Replaces the log by a received snapshot. Entries after it are kept only if our log
+    /// agrees with the snapshot at its index (Raft §7).
+    mutating func restore(_ position: LogPosition) {
+        if matches(index: position.index, term: position.term) {
+            compact(through: position)
+        } else {
+            entries = []
+            snapshot = position
+        }
+    }
+
     /// The largest index ≤ `index` whose term is ≤ `term`: where a leader whose entry at
     /// `index` has `term` can probe next (fast backtracking, as etcd's findConflictByTerm).
     func lastIndex(atOrBefore index: UInt64, withTermAtMost term: UInt64) -> UInt64 {
         var i = min(index, lastIndex)
-        while i > 0, let t = self.term(at: i), t > term {
+        while i > snapshot.index, let t = self.term(at: i), t > term {
             i -= 1
         }
         return i

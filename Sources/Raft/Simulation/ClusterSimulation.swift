@@ -304,13 +304,7 @@ public struct ClusterSimulation {
     /// Bytes of the message as a sealed datagram: its frame, plus header and tag.
     mutating func encodedSize(_ message: RaftMessage) -> Int {
         encodeBuffer.removeAll(keepingCapacity: true)
-        switch message {
-        case .requestVote(let m): m.encodeFrame(into: &encodeBuffer)
-        case .voteResponse(let m): m.encodeFrame(into: &encodeBuffer)
-        case .appendEntries(let m): m.encodeFrame(into: &encodeBuffer)
-        case .appendResponse(let m): m.encodeFrame(into: &encodeBuffer)
-        case .timeoutNow(let m): m.encodeFrame(into: &encodeBuffer)
-        }
+        message.wire.encodeFrame(into: &encodeBuffer)
         return encodeBuffer.count + DatagramHeader.size + DatagramHeader.tagSize
     }
 

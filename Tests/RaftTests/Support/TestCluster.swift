@@ -8,6 +8,7 @@ import Wire
 struct TestCluster {
     var nodes: [NodeID: RaftNode] = [:]
     var disk: [NodeID: (hardState: HardState, entries: [Entry])] = [:]
+    var snapshots: [NodeID: Snapshot] = [:]
     var applied: [NodeID: [Entry]] = [:]
     /// Every message that was sent, delivered or not, in order.
     var sent: [Envelope] = []
@@ -54,6 +55,11 @@ struct TestCluster {
         var node = nodes[id]!
         let ready = node.takeReady()
         nodes[id] = node
+        if let snapshot = ready.snapshotToInstall {
+            snapshots[id] = snapshot
+            disk[id]!.entries.removeAll { $0.index <= snapshot.position.index }
+            applied[id] = []
+        }
         if let hs = ready.hardState { disk[id]!.hardState = hs }
         if let first = ready.entriesToPersist.first {
             disk[id]!.entries.removeAll { $0.index >= first.index }
@@ -91,6 +97,24 @@ struct TestCluster {
         return delivered
     }
 
+    /// Adds a node that is not yet in anyone's membership (it learns it from the log).
+    mutating func addNode(_ id: NodeID, voters: [NodeID]) {
+        var config = RaftConfig(id: id, voters: voters)
+        config.seed = UInt64(id) * 7 + 1
+        nodes[id] = RaftNode(config: config)
+        disk[id] = (HardState(), [])
+        applied[id] = []
+    }
+
+    /// Compacts a node's log through what it applied, as its shell would.
+    mutating func compact(_ id: NodeID) {
+        let index = nodes[id]!.appliedIndex
+        if let snapshot = nodes[id]!.compact(through: index, data: Array("state@\(index)".utf8)) {
+            snapshots[id] = snapshot
+            disk[id]!.entries.removeAll { $0.index <= index }
+        }
+    }
+
     mutating func campaign(_ id: NodeID) {
         nodes[id]!.campaign()
         settle()
@@ -120,7 +144,7 @@ struct TestCluster {
     /// Restarts a node from its disk, as after a crash.
     mutating func restart(_ id: NodeID) {
         let config = nodes[id]!.config
-        nodes[id] = RaftNode(config: config, hardState: disk[id]!.hardState, entries: disk[id]!.entries)
+        nodes[id] = RaftNode(config: config, hardState: disk[id]!.hardState, snapshot: snapshots[id], entries: disk[id]!.entries)
         applied[id] = []
     }
 

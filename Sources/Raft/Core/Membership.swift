@@ -1,0 +1,74 @@
+import Wire
+
+/// Who takes part: voters elect and form quorums; learners only receive the log.
+///
+/// Encoded (as the payload of a `membership` entry and at the head of a snapshot) as:
+/// version u8 (1), voter count, voter ids, learner count, learner ids — all varints.
+public struct Membership: Equatable, Sendable, Hashable {
+    public private(set) var voters: [NodeID]
+    public private(set) var learners: [NodeID]
+
+    public init(voters: [NodeID], learners: [NodeID] = []) {
+        let voterSet = Set(voters)
+        self.voters = voterSet.sorted()
+        self.learners = Set(learners).subtracting(voterSet).sorted()
+    }
+
+    public var members: [NodeID] { (voters + learners).sorted() }
+    public func isVoter(_ id: NodeID) -> Bool { voters.contains(id) }
+    public func contains(_ id: NodeID) -> Bool { voters.contains(id) || learners.contains(id) }
+    public var quorum: Int { Quorum.majority(of: voters.count) }
+
+    /// The membership after `change`, or nil when the change changes nothing.
+    public func applying(_ change: MembershipChange) -> Membership? {
+        switch change {
+        case .addVoter(let id):
+            guard !isVoter(id) else { return nil }
+            return Membership(voters: voters + [id], learners: learners.filter { $0 != id })
+        case .addLearner(let id):
+            guard !contains(id) else { return nil }
+            return Membership(voters: voters, learners: learners + [id])
+        case .remove(let id):
+            guard contains(id) else { return nil }
+            return Membership(voters: voters.filter { $0 != id }, learners: learners.filter { $0 != id })
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = [1]
+        out.appendVarint(voters.count)
+        for id in voters { out.appendVarint(UInt64(id)) }
+        out.appendVarint(learners.count)
+        for id in learners { out.appendVarint(UInt64(id)) }
+        return out
+    }
+
+    public static func decode(from reader: inout WireReader) throws(WireError) -> Membership {
+        let versionAt = reader.offset
+        let version = try reader.readByte("membership version")
+        guard version == 1 else { throw WireError(.unsupportedVersion(version), at: versionAt, field: "membership version") }
+        let voterCount = try reader.readCount("voter count", limit: reader.limits.maxNodes)
+        var voters: [NodeID] = []
+        for _ in 0..<voterCount { voters.append(try reader.readNodeID("voter")) }
+        let learnerCount = try reader.readCount("learner count", limit: reader.limits.maxNodes)
+        var learners: [NodeID] = []
+        for _ in 0..<learnerCount { learners.append(try reader.readNodeID("learner")) }
+        return Membership(voters: voters, learners: learners)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(WireError) -> Membership {
+        try bytes.withWireReader { (reader) throws(WireError) -> Membership in
+            let membership = try decode(from: &reader)
+            try reader.expectEnd("membership")
+            return membership
+        }
+    }
+}
+
+/// One single-server change (Raft dissertation §4.1): one at a time, in effect as soon as
+/// its entry is in the log.
+public enum MembershipChange: Equatable, Sendable {
+    case addVoter(NodeID)
+    case addLearner(NodeID)
+    case remove(NodeID)
+}

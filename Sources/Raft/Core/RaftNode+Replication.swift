@@ -1,0 +1,171 @@
+import Wire
+
+/// Log replication: appends, responses, flow control and the commit rule.
+extension RaftNode {
+    mutating func appendLocal(kind: EntryKind, payload: [UInt8]) -> UInt64 {
+        let index = log.lastIndex + 1
+        log.append(Entry(index: index, term: term, kind: kind, payload: payload))
+        markUnstable(from: index)
+        if kind == .membership { membershipChanged() }
+        return index
+    }
+
+    mutating func markUnstable(from index: UInt64) {
+        unstableFrom = min(unstableFrom ?? index, index)
+    }
+
+    /// A message from the leader of this term: follow it, and hand it what we held.
+    mutating func followLeader(_ from: NodeID) {
+        if role != .follower || leader != from {
+            becomeFollower(term: term, leader: from)
+        }
+        electionElapsed = 0
+        if !held.isEmpty {
+            forwards.append(ForwardedProposals(leader: from, proposals: held))
+            held = []
+        }
+    }
+
+    mutating func handleAppend(from: NodeID, _ append: AppendEntries) {
+        followLeader(from)
+        defer {
+            // The leader steps down after this message: its lease ends now.
+            if append.retiring { leader = nil }
+        }
+        if append.prevLogIndex < commitIndex {
+            send(to: from, .appendResponse(AppendResponse(term: term, success: true, index: commitIndex, handlingMicros: 0)))
+            return
+        }
+        guard log.matches(index: append.prevLogIndex, term: append.prevLogTerm) else {
+            let hintIndex = log.lastIndex(atOrBefore: append.prevLogIndex, withTermAtMost: append.prevLogTerm)
+            let hint = ConflictHint(index: hintIndex, term: log.term(at: hintIndex) ?? 0)
+            send(to: from, .appendResponse(AppendResponse(term: term, success: false, index: append.prevLogIndex, hint: hint, handlingMicros: 0)))
+            return
+        }
+        let incoming = append.entries.enumerated().map { offset, e in
+            Entry(index: append.prevLogIndex + 1 + UInt64(offset), term: e.term, kind: e.kind, payload: e.payload)
+        }
+        if let changed = log.merge(after: append.prevLogIndex, incoming) {
+            markUnstable(from: changed)
+            if changed <= membershipIndex || incoming.contains(where: { $0.kind == .membership && $0.index >= changed }) {
+                membershipChanged()
+            }
+        }
+        let lastNew = append.prevLogIndex + UInt64(incoming.count)
+        let newCommit = min(append.leaderCommit, lastNew)
+        if newCommit > commitIndex { commitIndex = newCommit }
+        send(to: from, .appendResponse(AppendResponse(term: term, success: true, index: lastNew, handlingMicros: 0)))
+    }
+
+    mutating func handleAppendResponse(from: NodeID, _ response: AppendResponse) {
+        guard role == .leader, var pr = progress[from], pr.state != .snapshot else { return }
+        if response.success {
+            let moved = pr.acknowledge(response.index)
+            if moved { pr.lastProgressTick = leaderTicks }
+            if pr.state == .probe {
+                // Any answer unblocks a probe; a moving one proves where the follower is.
+                pr.probeSent = false
+                if moved { pr.becomeReplicate() }
+            }
+            progress[from] = pr
+            if moved { maybeCommit() }
+            guard role == .leader else { return }
+            if pr.match < log.lastIndex { sendAppend(to: from) }
+            if transferee == from && pr.match == log.lastIndex {
+                send(to: from, .timeoutNow(TimeoutNow(term: term)))
+            }
+        } else {
+            let probeHint: UInt64
+            if let hint = response.hint {
+                probeHint = hint.term > 0 ? log.lastIndex(atOrBefore: hint.index, withTermAtMost: hint.term) : hint.index
+            } else {
+                probeHint = response.index > 0 ? response.index - 1 : 0
+            }
+            if pr.reject(response.index, probeHint: probeHint) {
+                progress[from] = pr
+                sendAppend(to: from)
+            }
+        }
+    }
+
+    mutating func sendAppend(to peer: NodeID) {
+        guard var pr = progress[peer], pr.state != .snapshot, !pr.isPaused(maxInflight: config.maxInflightAppends) else { return }
+        let prev = pr.next - 1
+        guard let prevTerm = log.term(at: prev) else {
+            if prev < log.snapshot.index {
+                // The entries it needs were compacted away: send the snapshot instead.
+                startSnapshot(to: peer)
+            } else {
+                // Cannot happen: next never passes lastIndex + 1. Start over from what is known.
+                pr.becomeProbe()
+                progress[peer] = pr
+            }
+            return
+        }
+        let batch = log.slice(from: pr.next, maxCount: config.maxEntriesPerAppend, maxBytes: config.maxBytesPerAppend)
+        if batch.isEmpty && pr.state == .replicate { return }
+        send(to: peer, .appendEntries(AppendEntries(
+            term: term, prevLogIndex: prev, prevLogTerm: prevTerm, leaderCommit: commitIndex,
+            entries: batch.map(\.wire))))
+        pr.sent(lastIndex: prev + UInt64(batch.count), entries: batch.count)
+        progress[peer] = pr
+    }
+
+    mutating func broadcastAppend() {
+        for peer in progress.keys.sorted() { sendAppend(to: peer) }
+    }
+
+    /// Heartbeats prove leadership and carry the commit index, capped at what each
+    /// follower is known to hold; they never carry entries.
+    mutating func broadcastHeartbeat(retiring: Bool) {
+        for peer in progress.keys.sorted() {
+            guard let pr = progress[peer] else { continue }
+            // A follower behind the snapshot gets the empty prefix, which always matches.
+            let matchTerm = log.term(at: pr.match)
+            let prev = matchTerm == nil ? 0 : pr.match
+            send(to: peer, .appendEntries(AppendEntries(
+                term: term, prevLogIndex: prev, prevLogTerm: matchTerm ?? 0,
+                leaderCommit: min(commitIndex, prev), retiring: retiring)))
+        }
+    }
+
+    /// Appends and snapshot chunks can be lost (the transport gives up, a follower
+    /// restarts): a follower that has acknowledged nothing new for `appendRetryTicks`
+    /// while work is outstanding is sent it again.
+    mutating func retryStalledReplication() {
+        for peer in progress.keys.sorted() {
+            guard var pr = progress[peer], leaderTicks - pr.lastProgressTick >= config.appendRetryTicks else { continue }
+            switch pr.state {
+            case .replicate where pr.match < log.lastIndex:
+                pr.becomeProbe()
+                pr.lastProgressTick = leaderTicks
+                progress[peer] = pr
+                sendAppend(to: peer)
+            case .snapshot:
+                pr.probeSent = false
+                pr.lastProgressTick = leaderTicks
+                progress[peer] = pr
+                sendSnapshotChunk(to: peer)
+            default:
+                break
+            }
+        }
+    }
+
+    /// Commits the highest index a majority of voters holds, but only by counting entries
+    /// of this term (Raft §5.4.2, figure 8).
+    mutating func maybeCommit() {
+        guard role == .leader else { return }
+        let matches = membership.voters.map { $0 == id ? log.lastIndex : progress[$0]?.match ?? 0 }
+        let candidate = Quorum.committedIndex(matches)
+        guard candidate > commitIndex, log.term(at: candidate) == term else { return }
+        commitIndex = candidate
+        // A leader that removed itself leads until the removal commits, then steps down.
+        if !membership.isVoter(id) && commitIndex >= membershipIndex {
+            broadcastHeartbeat(retiring: true)
+            becomeFollower(term: term, leader: nil)
+            return
+        }
+        maybeRetire()
+    }
+}

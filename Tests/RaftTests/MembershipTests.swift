@@ -1,0 +1,96 @@
+import Testing
+import Wire
+@testable import Raft
+
+@Suite struct MembershipTests {
+    @Test func aNewNodeJoinsAsLearnerThenVoter() {
+        var c = TestCluster([1, 2, 3])
+        c.campaign(1)
+        c.propose(1, tag: 1)
+        c.addNode(4, voters: [1, 2, 3])
+        #expect(c[1].changeMembership(.addLearner(4)) == .appended(index: 3, term: 1))
+        c.settle()
+        c.tickAll(3)
+        #expect(c[4].membership == Membership(voters: [1, 2, 3], learners: [4]))
+        #expect(c[4].lastIndex == c[1].lastIndex, "a learner receives the log")
+        // A learner never campaigns.
+        for _ in 0..<40 { c[4].tick() }
+        #expect(c[4].role == .follower && c[4].takeReady().messages.isEmpty)
+        c.settle()
+        #expect(c[1].changeMembership(.addVoter(4)) == .appended(index: 4, term: 1))
+        c.settle()
+        c.tickAll(2)
+        #expect(c[1].membership.voters == [1, 2, 3, 4])
+        // With four voters, three must agree: 1 and 2 alone cannot commit.
+        c.isolate(3)
+        c.isolate(4)
+        c.propose(1, tag: 2)
+        #expect(c[1].commitIndex == 4)
+        c.heal()
+        c.tickAll(4)
+        #expect(c[1].commitIndex == 5)
+    }
+
+    @Test func changesGoOneAtATime() {
+        var c = TestCluster([1, 2, 3])
+        c.campaign(1)
+        c.isolate(2)
+        c.isolate(3)
+        #expect(c[1].changeMembership(.addLearner(4)) == .appended(index: 2, term: 1))
+        #expect(c[1].changeMembership(.addLearner(5)) == .dropped(.changeInProgress))
+        #expect(c[1].changeMembership(.remove(9)) == .dropped(.changeInProgress))
+        c.heal()
+        c.tickAll(4)
+        #expect(c[1].changeMembership(.remove(9)) == .dropped(.invalidChange))
+        #expect(c[2].changeMembership(.addLearner(5)) == .dropped(.notLeader))
+    }
+
+    @Test func removingAFollowerShrinksTheQuorum() {
+        var c = TestCluster([1, 2, 3, 4])
+        c.campaign(1)
+        #expect(c[1].changeMembership(.remove(4)) == .appended(index: 2, term: 1))
+        c.settle()
+        c.tickAll(2)
+        c.isolate(3)
+        c.isolate(4)
+        // Voters are 1, 2, 3 now: 1 and 2 are a majority.
+        c.propose(1, tag: 1)
+        #expect(c[1].commitIndex == 3)
+    }
+
+    @Test func removingTheLeaderHandsOver() {
+        var c = TestCluster([1, 2, 3])
+        c.campaign(1)
+        #expect(c[1].changeMembership(.remove(1)) == .appended(index: 2, term: 1))
+        c.settle()
+        #expect(c[1].role == .follower, "steps down once its removal commits")
+        #expect(c[2].membership.voters == [2, 3])
+        for _ in 0..<60 where c.leaders.filter({ $0 != 1 }).isEmpty { c.tickAll() }
+        let leaders = c.leaders
+        #expect(leaders.count == 1 && leaders != [1])
+        c.propose(leaders[0], tag: 5)
+        #expect(c[leaders[0]].commitIndex == c[leaders[0]].lastIndex)
+        // The removed node never campaigns again.
+        #expect(!c[1].isVoter)
+    }
+
+    @Test func aCutMembershipEntryIsUndone() {
+        var node = RaftNode(config: RaftConfig(id: 2, voters: [1, 2, 3]))
+        let grown = Membership(voters: [1, 2, 3], learners: [4]).encoded()
+        node.step(Envelope(from: 1, to: 2, .appendEntries(AppendEntries(
+            term: 1, prevLogIndex: 0, prevLogTerm: 0, leaderCommit: 0,
+            entries: [LogEntry(term: 1, kind: .noop), LogEntry(term: 1, kind: .membership, payload: grown)]))))
+        #expect(node.membership.learners == [4])
+        // A leader of term 2 overwrites index 2.
+        node.step(Envelope(from: 3, to: 2, .appendEntries(AppendEntries(
+            term: 2, prevLogIndex: 1, prevLogTerm: 1, leaderCommit: 0, entries: [LogEntry(term: 2, kind: .noop)]))))
+        #expect(node.membership == Membership(voters: [1, 2, 3]))
+    }
+
+    @Test func membershipEncodingRoundTripsAndRejectsJunk() throws {
+        let m = Membership(voters: [3, 1, 2], learners: [9])
+        #expect(try Membership.decode(m.encoded()) == m)
+        #expect(throws: WireError.self) { try Membership.decode([2, 0, 0]) }
+        #expect(throws: WireError.self) { try Membership.decode(m.encoded() + [0]) }
+    }
+}

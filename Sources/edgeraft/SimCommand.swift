@@ -50,8 +50,7 @@ struct SimCommand: ParsableCommand {
             for failure in result.failures.sorted(by: { $0.options.seed < $1.options.seed }) {
                 print(failure.summary)
             }
-            print("\(result.seeds) seeds from \(first): \(result.failures.count) failed; "
-                  + "\(result.committed) of \(result.proposals) proposals committed")
+            print("from seed \(first): " + result.summary)
             if !result.failures.isEmpty { throw ExitCode(1) }
         } else {
             let rows = SimulationRunner.matrix(profiles: [.piWifi, .lossyWifi], sizes: [3, 5, 6], seconds: seconds, seed: 1)

@@ -11,6 +11,38 @@ public enum SimulationRunner {
         public var failures: [SimulationReport] = []
         public var proposals = 0
         public var committed = 0
+        public var crashes = 0
+        public var tornWrites = 0
+        public var snapshotsInstalled = 0
+        public var membershipChanges = 0
+
+        mutating func add(_ report: SimulationReport) {
+            seeds += 1
+            proposals += report.proposals
+            committed += report.committedProposals
+            crashes += report.crashes
+            tornWrites += report.tornWrites
+            snapshotsInstalled += report.snapshotsInstalled
+            membershipChanges += report.membershipChanges
+            if !report.passed { failures.append(report) }
+        }
+
+        mutating func add(_ other: SweepResult) {
+            seeds += other.seeds
+            proposals += other.proposals
+            committed += other.committed
+            crashes += other.crashes
+            tornWrites += other.tornWrites
+            snapshotsInstalled += other.snapshotsInstalled
+            membershipChanges += other.membershipChanges
+            failures += other.failures
+        }
+
+        public var summary: String {
+            "\(seeds) seeds: \(failures.count) failed; \(committed) of \(proposals) proposals committed; "
+                + "\(crashes) crashes (\(tornWrites) torn writes), \(snapshotsInstalled) snapshots installed, "
+                + "\(membershipChanges) membership changes"
+        }
     }
 
     /// Runs chaos seeds `first..<first + count` in parallel; `progress` is called now and
@@ -24,17 +56,10 @@ public enum SimulationRunner {
             let start = c * chunk
             for i in start..<min(start + chunk, count) {
                 var simulation = ClusterSimulation(.chaos(seed: first + UInt64(i)))
-                let report = simulation.run()
-                local.seeds += 1
-                local.proposals += report.proposals
-                local.committed += report.committedProposals
-                if !report.passed { local.failures.append(report) }
+                local.add(simulation.run())
             }
             let done = total.withLock { t in
-                t.seeds += local.seeds
-                t.proposals += local.proposals
-                t.committed += local.committed
-                t.failures += local.failures
+                t.add(local)
                 return t.seeds
             }
             progress(done)

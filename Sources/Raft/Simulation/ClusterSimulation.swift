@@ -23,11 +23,13 @@ public struct ClusterSimulation {
         case restart(NodeID)
         case partition
         case heal
+        case membershipChange
     }
 
     /// What a node has on disk: all that survives a crash.
     struct Disk {
         var hardState = HardState()
+        var snapshot: Snapshot?
         var entries: [Entry] = []
     }
 
@@ -35,6 +37,9 @@ public struct ClusterSimulation {
         var raft: RaftNode?
         var disk = Disk()
         var appliedIndex: UInt64 = 0
+        /// The state machine: a checksum chained over every applied entry, so that a
+        /// snapshot that does not match the log shows up at the next entry.
+        var stateHash: UInt32 = 0
         var lastTerm: UInt64 = 0
         var lastCommit: UInt64 = 0
     }
@@ -56,6 +61,8 @@ public struct ClusterSimulation {
     var linkFreeAt: [[NodeID]: UInt64] = [:]
     var leaderOfTerm: [UInt64: NodeID] = [:]
     var committed: [UInt64: CommittedEntry] = [:]
+    /// The state machine's checksum after each index, as the first node to get there saw it.
+    var stateHashAt: [UInt64: UInt32] = [:]
     var proposedAt: [UInt64: UInt64] = [:]
     var committedTags: Set<UInt64> = []
     var nextTag: UInt64 = 1
@@ -80,6 +87,10 @@ public struct ClusterSimulation {
         config.mode = options.mode
         config.electionTicks = options.electionTicks
         config.seed = options.seed &+ UInt64(id) &* 1_000_003
+        if options.compactAfterEntries > 0 {
+            config.compactAfterEntries = options.compactAfterEntries
+            config.snapshotChunkBytes = 64
+        }
         return config
     }
 
@@ -93,6 +104,7 @@ public struct ClusterSimulation {
         queue.push(.clientRequest, at: nextRequestDelay())
         if options.crashes { queue.push(.crash, at: faultDelay()) }
         if options.partitions { queue.push(.partition, at: faultDelay()) }
+        if options.membershipChanges { queue.push(.membershipChange, at: faultDelay()) }
 
         let healAt = options.durationMicros
         let deadline = healAt + 200 * options.tickMicros * UInt64(options.electionTicks)
@@ -156,6 +168,10 @@ public struct ClusterSimulation {
             guard !healing else { return }
             cut = []
             queue.push(.partition, at: now + faultDelay())
+        case .membershipChange:
+            guard !healing else { return }
+            changeMembership()
+            queue.push(.membershipChange, at: now + faultDelay())
         }
     }
 
@@ -222,9 +238,12 @@ public struct ClusterSimulation {
 
     mutating func restart(_ id: NodeID) {
         guard var node = nodes[id], node.raft == nil else { return }
-        // Recovery from disk; nothing in memory survived.
-        node.raft = RaftNode(config: config(for: id), hardState: node.disk.hardState, entries: node.disk.entries)
-        node.appliedIndex = 0
+        // Recovery from disk; nothing in memory survived. The state machine is loaded from
+        // the snapshot, if any.
+        node.raft = RaftNode(config: config(for: id), hardState: node.disk.hardState, snapshot: node.disk.snapshot, entries: node.disk.entries)
+        let (index, hash) = node.disk.snapshot.flatMap { Self.decodeState($0.data) } ?? (0, 0)
+        node.appliedIndex = index
+        node.stateHash = hash
         // The commit index is not durable: it may restart lower. The term is.
         node.lastCommit = 0
         nodes[id] = node
@@ -250,7 +269,8 @@ public struct ClusterSimulation {
         let ready = raft.takeReady()
         nodes[id]!.raft = raft
 
-        if options.tornWrites && !ready.entriesToPersist.isEmpty && random(below: 500) == 0 {
+        if let snapshot = ready.snapshotToInstall { installSnapshot(id, snapshot) }
+        if options.tornWrites && ready.snapshotToInstall == nil && !ready.entriesToPersist.isEmpty && random(below: 500) == 0 {
             // Crash mid-write: the hard state record (written first) and a prefix of the
             // entries reached the disk; the cut tail is dropped on recovery; nothing was sent.
             let kept = Int(random(below: UInt64(ready.entriesToPersist.count)))
@@ -264,6 +284,7 @@ public struct ClusterSimulation {
         if !ready.entriesToPersist.isEmpty { checkLogMatching(id) }
         for envelope in ready.messages { send(envelope) }
         for entry in ready.committedEntries { apply(id, entry) }
+        maybeCompact(id)
         for forward in ready.forwards {
             for proposal in forward.proposals {
                 queue.push(.submit(forward.leader, proposal), at: now + linkDelay())
@@ -308,6 +329,69 @@ public struct ClusterSimulation {
         return encodeBuffer.count + DatagramHeader.size + DatagramHeader.tagSize
     }
 
+    // MARK: - Snapshots and membership
+
+    static func encodeState(index: UInt64, hash: UInt32) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: index >> ($0 * 8)) } + (0..<4).map { UInt8(truncatingIfNeeded: hash >> ($0 * 8)) }
+    }
+
+    static func decodeState(_ data: [UInt8]) -> (UInt64, UInt32)? {
+        guard data.count == 12 else { return nil }
+        let index = (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[$1]) << UInt64($1 * 8) }
+        let hash = (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[8 + $1]) << UInt32($1 * 8) }
+        return (index, hash)
+    }
+
+    /// The shell's side of compaction: snapshot the state machine, store it, drop entries.
+    mutating func maybeCompact(_ id: NodeID) {
+        guard var raft = nodes[id]?.raft, options.compactAfterEntries > 0, raft.compactionDue else { return }
+        let index = nodes[id]!.appliedIndex
+        guard let snapshot = raft.compact(through: index, data: Self.encodeState(index: index, hash: nodes[id]!.stateHash)) else { return }
+        nodes[id]!.raft = raft
+        nodes[id]!.disk.snapshot = snapshot
+        nodes[id]!.disk.entries.removeAll { $0.index <= index }
+        report.snapshotsTaken += 1
+    }
+
+    /// The shell's side of a received snapshot: store it, load it as the state machine.
+    mutating func installSnapshot(_ id: NodeID, _ snapshot: Snapshot) {
+        report.snapshotsInstalled += 1
+        nodes[id]!.disk.snapshot = snapshot
+        nodes[id]!.disk.entries.removeAll { $0.index <= snapshot.position.index }
+        guard let (index, hash) = Self.decodeState(snapshot.data), index == snapshot.position.index else {
+            violation("node \(id) received a snapshot whose data does not match its position")
+            return
+        }
+        if let known = stateHashAt[index], known != hash {
+            violation("node \(id) installed a snapshot at \(index) whose state differs from the cluster's")
+        }
+        nodes[id]!.appliedIndex = index
+        nodes[id]!.stateHash = hash
+    }
+
+    /// The leader adds or removes one member: learners first, then voters; never fewer
+    /// than three voters.
+    mutating func changeMembership() {
+        let leaders = ids.filter { nodes[$0]?.raft?.role == .leader }
+        guard let leader = leaders.max(by: { nodes[$0]!.raft!.term < nodes[$1]!.raft!.term }),
+              let membership = nodes[leader]?.raft?.membership else { return }
+        let outsiders = ids.filter { !membership.contains($0) }
+        let change: MembershipChange
+        if let learner = pick(membership.learners), random(below: 2) == 0 {
+            change = .addVoter(learner)
+        } else if let outsider = pick(outsiders), random(below: 2) == 0 {
+            change = .addLearner(outsider)
+        } else if membership.voters.count > 3, let victim = pick(membership.voters) {
+            change = .remove(victim)
+        } else {
+            return
+        }
+        if case .appended = nodes[leader]!.raft!.changeMembership(change) {
+            report.membershipChanges += 1
+        }
+        afterInput(leader)
+    }
+
     // MARK: - Invariants
 
     mutating func violation(_ text: String) {
@@ -320,6 +404,13 @@ public struct ClusterSimulation {
             violation("node \(id) applied index \(entry.index) after \(nodes[id]!.appliedIndex)")
         }
         nodes[id]!.appliedIndex = entry.index
+        let hash = CRC32C.checksum(entry.payload + [entry.kind.rawValue], seed: nodes[id]!.stateHash)
+        nodes[id]!.stateHash = hash
+        if let known = stateHashAt[entry.index] {
+            if known != hash { violation("node \(id) state after index \(entry.index) differs from the cluster's") }
+        } else {
+            stateHashAt[entry.index] = hash
+        }
         if let known = committed[entry.index] {
             if known.entry != entry {
                 violation("node \(id) applied \(entry) at \(entry.index) but \(known.entry) was committed there")
@@ -358,27 +449,39 @@ public struct ClusterSimulation {
         }
     }
 
-    /// Every entry committed before this leader's term is in its log.
+    /// Every entry committed before this leader's term is in its log (or its snapshot,
+    /// which the state checksum covers).
     mutating func checkLeaderCompleteness(_ id: NodeID) {
         guard let raft = nodes[id]?.raft else { return }
         let log = raft.entries
-        for (index, known) in committed where known.seenInTerm < raft.term {
-            guard index >= 1, index <= UInt64(log.count), log[Int(index - 1)] == known.entry else {
+        let base = raft.snapshotPosition.index
+        for (index, known) in committed where known.seenInTerm < raft.term && index > base {
+            let offset = Int(index - base - 1)
+            guard offset < log.count, log[offset] == known.entry else {
                 violation("leader \(id) of term \(raft.term) lacks committed entry \(index)")
                 return
             }
         }
     }
 
-    /// Two logs that hold an entry with the same index and term are identical up to it.
+    /// Two logs that hold an entry with the same index and term are identical up to it
+    /// (compared where both still hold entries).
     mutating func checkLogMatching(_ id: NodeID) {
-        guard let mine = nodes[id]?.raft?.entries else { return }
+        guard let me = nodes[id]?.raft else { return }
+        let mine = me.entries
         for other in ids where other != id {
-            guard let theirs = nodes[other]?.raft?.entries else { continue }
-            var i = min(mine.count, theirs.count)
-            while i > 0 && mine[i - 1].term != theirs[i - 1].term { i -= 1 }
-            if i > 0 && mine[..<i] != theirs[..<i] {
-                violation("logs of \(id) and \(other) share index \(i) term \(mine[i - 1].term) but differ before it")
+            guard let them = nodes[other]?.raft else { continue }
+            let theirs = them.entries
+            let low = max(me.snapshotPosition.index, them.snapshotPosition.index) + 1
+            var high = min(me.lastIndex, them.lastIndex)
+            guard high >= low else { continue }
+            func entry(_ log: [Entry], _ base: UInt64, _ index: UInt64) -> Entry { log[Int(index - base - 1)] }
+            while high >= low && entry(mine, me.snapshotPosition.index, high).term != entry(theirs, them.snapshotPosition.index, high).term {
+                high -= 1
+            }
+            guard high >= low else { continue }
+            for index in low...high where entry(mine, me.snapshotPosition.index, index) != entry(theirs, them.snapshotPosition.index, index) {
+                violation("logs of \(id) and \(other) share index \(high) term \(entry(mine, me.snapshotPosition.index, high).term) but differ at \(index)")
                 return
             }
         }

@@ -25,6 +25,11 @@ public struct SimulationOptions: Sendable, Equatable {
     public var partitions: Bool = false
     /// Some crashes happen in the middle of writing, leaving a torn tail on disk.
     public var tornWrites: Bool = false
+    /// Nodes compact their logs into snapshots after this many applied entries (0: never),
+    /// so that followers behind them catch up by snapshot transfer.
+    public var compactAfterEntries: Int = 0
+    /// The leader now and then adds or removes a member (single-server changes).
+    public var membershipChanges: Bool = false
 
     public init(seed: UInt64, profile: LinkProfile = .piWifi) {
         self.seed = seed
@@ -54,6 +59,8 @@ public struct SimulationOptions: Sendable, Equatable {
         o.crashes = rng.next() % 2 == 0
         o.partitions = rng.next() % 2 == 0
         o.tornWrites = o.crashes && rng.next() % 2 == 0
+        o.compactAfterEntries = rng.next() % 2 == 0 ? 0 : 5 + Int(rng.next() % 30)
+        o.membershipChanges = rng.next() % 3 == 0
         o.durationMicros = 40 * o.tickMicros * UInt64(o.electionTicks)
         o.proposalsPerSecond = 1_000_000 / Double(o.tickMicros) / 2
         return o

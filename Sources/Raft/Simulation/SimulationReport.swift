@@ -14,6 +14,9 @@ public struct SimulationReport: Sendable {
     public var bytesSent = 0
     public var crashes = 0
     public var tornWrites = 0
+    public var snapshotsTaken = 0
+    public var snapshotsInstalled = 0
+    public var membershipChanges = 0
     public var finalProposalCommitted = false
     public var endMicros: UInt64 = 0
 
@@ -37,11 +40,13 @@ public struct SimulationReport: Sendable {
         }
         var lines = [
             "seed \(options.seed): \(options.nodes) nodes, \(options.mode), \(options.profile) (+\(options.extraLoss) loss, \(options.duplication) dup), "
-                + "tick \(options.tickMicros / 1000) ms, crashes \(options.crashes), partitions \(options.partitions), torn writes \(options.tornWrites)",
+                + "tick \(options.tickMicros / 1000) ms, crashes \(options.crashes), partitions \(options.partitions), torn writes \(options.tornWrites), "
+                + "compact after \(options.compactAfterEntries), membership changes \(options.membershipChanges)",
             "  proposals \(proposals), committed \(committedProposals), elections \(electionMicros.count) "
                 + "(p50 \(ms(Self.percentile(electionMicros, 50))) ms), commit p50 \(ms(Self.percentile(commitMicros, 50))) ms "
                 + "p99 \(ms(Self.percentile(commitMicros, 99))) ms, \(messagesSent) messages, "
                 + "\(Int(bytesPerCommittedEntry)) B per committed entry, crashes \(crashes) (torn \(tornWrites)), "
+                + "snapshots \(snapshotsTaken) taken \(snapshotsInstalled) installed, \(membershipChanges) membership changes, "
                 + "final proposal \(finalProposalCommitted ? "committed" : "NOT committed")",
         ]
         lines += violations.map { "  VIOLATION \($0)" }

@@ -50,12 +50,24 @@ final class DiskFile {
         size += written
     }
 
+    /// Writes `bytes` to `path` so that either the old file or the whole new one survives
+    /// a crash: temporary file, fsync, rename over, fsync the directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+        let temporary = path + ".tmp"
+        try removeFile(temporary)
+        let file = try openForAppend(temporary)
+        try file.append(bytes)
+        try file.sync()
+        try renameFile(temporary, to: path)
+        try syncDirectory(directory)
+    }
+
     func sync() throws(StorageError) {
         guard fsync(fd) == 0 else { throw StorageError.io(operation: "fsync", path: path, errno: errno) }
     }
 
-    /// Everything in the file at `path`, or nil if it does not exist.
-    static func readAll(_ path: String) throws(StorageError) -> [UInt8]? {
+    /// Everything in the file at `path` (at most `limit` bytes), or nil if it does not exist.
+    static func readAll(_ path: String, limit: Int = Int.max) throws(StorageError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -71,6 +83,9 @@ final class DiskFile {
                 throw StorageError.io(operation: "read", path: path, errno: errno)
             }
             if n == 0 { break }
+            guard result.count + n <= limit else {
+                throw StorageError.corrupt(path: path, offset: result.count, reason: "file is larger than \(limit) bytes")
+            }
             result += chunk[0..<n]
         }
         return result

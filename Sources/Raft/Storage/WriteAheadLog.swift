@@ -189,8 +189,27 @@ public final class WriteAheadLog {
         if lastIndex < position.index { lastIndex = position.index }
         // Every segment starts with the hard state and compaction mark of its time, so an
         // older segment whose entries are all compacted holds nothing still needed.
+        try removeCompactedSegments()
+    }
+
+    /// A snapshot received from the leader replaces the log through its position: only
+    /// `keptEntries` (those after it that agree with it) stay.
+    public func installSnapshot(at position: LogPosition, keptEntries: [Entry]) throws(StorageError) {
+        var batch: [UInt8] = []
+        WALRecord.compacted(index: position.index, term: position.term).append(to: &batch)
+        WALRecord.truncate(keepThrough: position.index).append(to: &batch)
+        for entry in keptEntries { WALRecord.entry(entry).append(to: &batch) }
+        try file.append(batch)
+        try file.sync()
+        compacted = position
+        lastIndex = keptEntries.last?.index ?? position.index
+        segments[segments.count - 1].lastIndex = max(segments[segments.count - 1].lastIndex, lastIndex)
+        try removeCompactedSegments()
+    }
+
+    private func removeCompactedSegments() throws(StorageError) {
         var removed = false
-        while segments.count > 1, segments[0].lastIndex <= position.index {
+        while segments.count > 1, segments[0].lastIndex <= compacted.index {
             try DiskFile.removeFile(segments[0].path)
             segments.removeFirst()
             removed = true

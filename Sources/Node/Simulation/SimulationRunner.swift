@@ -75,7 +75,8 @@ public enum SimulationRunner {
     }
 
     /// Time to elect, time to commit and bytes per committed entry for each profile, size
-    /// and leadership mode, without crashes or partitions.
+    /// and leadership mode, without partitions; in stable mode the leader is crashed every
+    /// 5 s so that elections are timed from its loss.
     public static func matrix(profiles: [LinkProfile], sizes: [Int], seconds: Int, seed: UInt64) -> [MatrixRow] {
         let modes: [(String, RaftConfig.LeadershipMode)] = [("stable", .stable), ("on-demand", .onDemand(idleTicks: 0))]
         let cases = profiles.flatMap { p in sizes.flatMap { n in modes.map { m in (p, n, m.0, m.1) } } }
@@ -87,6 +88,8 @@ public enum SimulationRunner {
             options.mode = mode
             options.durationMicros = UInt64(seconds) * 1_000_000
             options.proposalsPerSecond = 4
+            // A stable leader is elected once; crash it every 5 s to time failovers too.
+            if case .stable = mode { options.crashLeaderEveryMicros = 5_000_000 }
             var simulation = ClusterSimulation(options)
             let report = simulation.run()
             rows.withLock { $0[i] = MatrixRow(profile: profile.name, nodes: nodes, mode: name, report: report) }

@@ -24,6 +24,7 @@ public struct ClusterSimulation {
         case partition
         case heal
         case membershipChange
+        case crashLeader
     }
 
     /// What a node has on disk: all that survives a crash.
@@ -105,6 +106,7 @@ public struct ClusterSimulation {
         if options.crashes { queue.push(.crash, at: faultDelay()) }
         if options.partitions { queue.push(.partition, at: faultDelay()) }
         if options.membershipChanges { queue.push(.membershipChange, at: faultDelay()) }
+        if options.crashLeaderEveryMicros > 0 { queue.push(.crashLeader, at: options.crashLeaderEveryMicros) }
 
         let healAt = options.durationMicros
         let deadline = healAt + 200 * options.tickMicros * UInt64(options.electionTicks)
@@ -172,6 +174,15 @@ public struct ClusterSimulation {
             guard !healing else { return }
             changeMembership()
             queue.push(.membershipChange, at: now + faultDelay())
+        case .crashLeader:
+            guard !healing else { return }
+            if let leader = ids.first(where: { nodes[$0]?.raft?.role == .leader }) {
+                crash(leader)
+                // From the crash until a new leader: what an operator sees as failover.
+                electionStartedAt = now
+                queue.push(.restart(leader), at: now + options.tickMicros * UInt64(options.electionTicks))
+            }
+            queue.push(.crashLeader, at: now + options.crashLeaderEveryMicros)
         }
     }
 

@@ -30,6 +30,9 @@ public struct SimulationOptions: Sendable, Equatable {
     public var compactAfterEntries: Int = 0
     /// The leader now and then adds or removes a member (single-server changes).
     public var membershipChanges: Bool = false
+    /// Crash whichever node leads at this interval (0: never), restarting it an election
+    /// timeout later: how long the cluster takes to elect anew.
+    public var crashLeaderEveryMicros: UInt64 = 0
 
     public init(seed: UInt64, profile: LinkProfile = .piWifi) {
         self.seed = seed

@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,7 +23,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "Wire", dependencies: ["CZlib"]),
-        .target(name: "Transport", dependencies: ["Wire"]),
+        .target(name: "Transport", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Node", dependencies: ["Wire", "Transport", "Raft"]),
         .executableTarget(

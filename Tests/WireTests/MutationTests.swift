@@ -39,7 +39,7 @@ import Testing
 
     @Test(arguments: 0..<8)
     func randomByteStrings(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var accepted = 0
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...48, using: &rng)
@@ -57,7 +57,7 @@ import Testing
 
     @Test(arguments: 0..<4)
     func randomCompressedBatches(seed: UInt64) {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         for _ in 0..<5_000 {
             let bytes = (0..<Int.random(in: 0...64, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             #expect(DecodeCheck.compressedBatch(bytes) != .notCanonical(""), "seed \(seed)")

@@ -37,7 +37,7 @@ public struct RaftNode: Sendable {
     var electionElapsed = 0
     var heartbeatElapsed = 0
     var randomizedElectionTimeout = 0
-    var rng: SplitMix64
+    var rng: SeededRandom
     /// On-demand mode: proposals held while campaigning.
     var held: [Proposal] = []
     /// On-demand mode: ticks since the leader's last proposal.
@@ -76,7 +76,7 @@ public struct RaftNode: Sendable {
         self.snapshotMembership = snapshot?.membership ?? Membership(voters: config.voters, learners: config.learners)
         self.membership = snapshotMembership
         self.snapshotTransfer = snapshot?.transferBytes()
-        self.rng = SplitMix64(seed: config.seed ^ UInt64(config.id) &* 0x9E37_79B9_7F4A_7C15)
+        self.rng = SeededRandom(seed: config.seed ^ UInt64(config.id) &* 0x9E37_79B9_7F4A_7C15)
         recomputeMembership()
         resetElectionTimer()
     }

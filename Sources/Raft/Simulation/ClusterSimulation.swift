@@ -52,7 +52,7 @@ public struct ClusterSimulation {
     }
 
     public let options: SimulationOptions
-    var rng: SplitMix64
+    var rng: SeededRandom
     var now: UInt64 = 0
     var queue = EventQueue<Event>()
     var nodes: [NodeID: SimNode] = [:]
@@ -75,7 +75,7 @@ public struct ClusterSimulation {
 
     public init(_ options: SimulationOptions) {
         self.options = options
-        self.rng = SplitMix64(seed: options.seed)
+        self.rng = SeededRandom(seed: options.seed)
         self.ids = (1...max(options.nodes, 1)).map { NodeID($0) }
         self.report = SimulationReport(options: options)
         for id in ids {
@@ -505,7 +505,7 @@ public struct ClusterSimulation {
     }
 
     mutating func chance(_ p: Double) -> Bool {
-        p > 0 && Double(rng.next() >> 11) / Double(1 << 53) < p
+        rng.chance(p)
     }
 
     mutating func pick(_ candidates: [NodeID]) -> NodeID? {

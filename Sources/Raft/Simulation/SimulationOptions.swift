@@ -48,7 +48,7 @@ public struct SimulationOptions: Sendable, Equatable {
     /// A run whose every setting comes from its seed: what `swift test` sweeps, and what
     /// `edgeraft sim --seed N` replays.
     public static func chaos(seed: UInt64) -> SimulationOptions {
-        var rng = SplitMix64(seed: seed ^ 0xC4A0_5EED)
+        var rng = SeededRandom(seed: seed ^ 0xC4A0_5EED)
         let profiles: [LinkProfile] = [.lan, .piWifi, .lossyWifi, .cellular]
         var o = SimulationOptions(seed: seed, profile: profiles[Int(rng.next() % UInt64(profiles.count))])
         o.nodes = 3 + Int(rng.next() % 5)

@@ -2,11 +2,11 @@
 
 /// Random valid messages of every kind, with values spread over every varint width.
 struct RandomMessages {
-    var rng: SeededGenerator
+    var rng: SeededRandom
     let limits = WireLimits.default
 
     init(seed: UInt64) {
-        rng = SeededGenerator(seed: seed)
+        rng = SeededRandom(seed: seed)
     }
 
     /// Small values most of the time, since those are the common case, but every width too.

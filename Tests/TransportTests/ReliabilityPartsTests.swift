@@ -1,0 +1,158 @@
+import Testing
+import Wire
+@testable import Transport
+
+@Suite struct ReplayWindowTests {
+    @Test func freshDuplicateAndTooOld() {
+        var w = ReplayWindow()
+        #expect(w.check(100) == .fresh)
+        w.accept(100)
+        #expect(w.check(100) == .duplicate)
+        #expect(w.check(99) == .fresh)
+        w.accept(99)
+        #expect(w.check(99) == .duplicate)
+        w.accept(2000)
+        #expect(w.check(100) == .tooOld)
+        #expect(w.check(2000 - 1023) == .fresh)
+        #expect(w.check(2000 - 1024) == .tooOld)
+    }
+
+    @Test func matchesASetOverRandomArrivals() {
+        var rng = SeededRandom(seed: 9)
+        var w = ReplayWindow()
+        var seen = Set<UInt64>()
+        for step in 0..<20_000 {
+            let base = UInt64(step / 4)
+            let n = base + rng.next() % 200 - min(base, rng.next() % 100)
+            let expected: ReplayWindow.Verdict
+            if let highest = w.highest, n <= highest, highest - n >= 1024 {
+                expected = .tooOld
+            } else {
+                expected = seen.contains(n) ? .duplicate : .fresh
+            }
+            #expect(w.check(n) == expected)
+            if expected == .fresh {
+                w.accept(n)
+                seen.insert(n)
+            }
+        }
+    }
+}
+
+@Suite struct RTTEstimatorTests {
+    @Test func followsRFC6298() {
+        var rtt = RTTEstimator(bounds: .init(initialMicros: 500_000, minimumMicros: 1_000, maximumMicros: 10_000_000))
+        #expect(rtt.timeoutMicros == 500_000)
+        rtt.add(measuredMicros: 100_000, ackDelayMicros: 0)
+        #expect(rtt.smoothedMicros == 100_000 && rtt.variationMicros == 50_000)
+        #expect(rtt.timeoutMicros == 300_000)
+        rtt.add(measuredMicros: 60_000, ackDelayMicros: 0)
+        // RTTVAR = 3/4·50000 + 1/4·40000; SRTT = 7/8·100000 + 1/8·60000.
+        #expect(rtt.variationMicros == 47_500 && rtt.smoothedMicros == 95_000)
+    }
+
+    @Test func takesOutTheAckDelayButNeverBelowTheMinimum() {
+        var rtt = RTTEstimator()
+        rtt.add(measuredMicros: 10_000, ackDelayMicros: 0)
+        rtt.add(measuredMicros: 40_000, ackDelayMicros: 25_000)
+        #expect(rtt.latestMicros == 15_000)
+        rtt.add(measuredMicros: 12_000, ackDelayMicros: 25_000)
+        #expect(rtt.latestMicros == 12_000, "subtracting would go below the 10 ms minimum seen")
+    }
+
+    @Test func backsOffByDoublingWithinTheBounds() {
+        var rtt = RTTEstimator()
+        rtt.add(measuredMicros: 50_000, ackDelayMicros: 0)
+        #expect(rtt.timeoutMicros == 200_000, "clamped up to the 200 ms minimum")
+        rtt.timedOut()
+        #expect(rtt.timeoutMicros == 400_000)
+        for _ in 0..<10 { rtt.timedOut() }
+        #expect(rtt.timeoutMicros == 10_000_000, "clamped to the 10 s maximum")
+        rtt.add(measuredMicros: 50_000, ackDelayMicros: 0)
+        #expect(rtt.timeoutMicros == 200_000, "a new sample ends the backoff")
+    }
+
+    @Test func lossDelayIsNineEighthsOfTheRoundTrip() {
+        var rtt = RTTEstimator()
+        rtt.add(measuredMicros: 80_000, ackDelayMicros: 0)
+        #expect(rtt.lossDelayMicros == 90_000)
+    }
+}
+
+@Suite struct AckTrackerTests {
+    @Test func rangesMergeAndDuplicatesAreRecognized() {
+        var t = AckTracker()
+        for n: UInt64 in [1, 2, 3, 7, 5, 6, 10] { #expect(t.received(n, ackEliciting: true, at: 0) == .new) }
+        #expect(t.received(6, ackEliciting: true, at: 0) == .duplicate)
+        #expect(t.ranges == [AckRange(10, 10), AckRange(5, 7), AckRange(1, 3)])
+        #expect(t.received(4, ackEliciting: true, at: 0) == .new)
+        #expect(t.ranges == [AckRange(10, 10), AckRange(1, 7)])
+        let ack = t.makeAck(at: 0)
+        #expect(ack?.ranges == t.ranges)
+    }
+
+    @Test func ackTimingDelayedImmediateOnSecondPacketAndOnGap() {
+        var t = AckTracker()
+        _ = t.received(0, ackEliciting: true, at: 1000)
+        #expect(t.ackDeadline == 26_000, "one packet: at most 25 ms later")
+        _ = t.received(1, ackEliciting: true, at: 2000)
+        #expect(t.ackDeadline == 1000, "every second packet: now")
+        #expect(t.makeAck(at: 2000)?.delayMicros == 0)
+        #expect(t.ackDeadline == nil)
+        _ = t.received(5, ackEliciting: true, at: 3000)
+        #expect(t.ackDeadline == 3000, "a gap: now")
+        _ = t.makeAck(at: 3000)
+        _ = t.received(6, ackEliciting: false, at: 4000)
+        #expect(t.ackDeadline == nil, "acks alone are not acknowledged")
+    }
+}
+
+@Suite struct LinkEmulatorTests {
+    @Test func theSameSeedGivesTheSameDeliveries() {
+        func run() -> [[UInt64]] {
+            var e = LinkEmulator(.init(profile: .lossyWifi, duplication: 0.1), seed: 5)
+            return (0..<500).map { e.transmit(from: 1, to: 2, bytes: 100, at: UInt64($0) * 1000) }
+        }
+        #expect(run() == run())
+    }
+
+    @Test func lossDelayAndJitterFollowTheProfile() {
+        var e = LinkEmulator(.init(profile: .lossyWifi), seed: 1)
+        var delivered = 0
+        for i in 0..<10_000 {
+            let now = UInt64(i) * 10_000
+            for arrival in e.transmit(from: 1, to: 2, bytes: 100, at: now) {
+                delivered += 1
+                let delay = arrival - now
+                #expect(delay >= 5_000 && delay <= 15_000 + 200)
+            }
+        }
+        // 5 % loss: 9,500 expected; allow a wide margin.
+        #expect(delivered > 9_300 && delivered < 9_700)
+        #expect(e.dropped.loss == 10_000 - delivered)
+    }
+
+    @Test func partitionsCutBothWaysOrOneWayAndHeal() {
+        var e = LinkEmulator(.init(profile: .loopback), seed: 1)
+        e.cutOneWay(from: 1, to: 2)
+        #expect(e.transmit(from: 1, to: 2, bytes: 10, at: 0).isEmpty)
+        #expect(e.transmit(from: 2, to: 1, bytes: 10, at: 0).count == 1)
+        e.heal()
+        e.partition([1, 2], [3])
+        #expect(e.transmit(from: 3, to: 1, bytes: 10, at: 0).isEmpty)
+        #expect(e.transmit(from: 1, to: 2, bytes: 10, at: 0).count == 1)
+        #expect(e.dropped.partition == 2)
+    }
+
+    @Test func theRateLimitSpacesDatagramsAndItsQueueIsBounded() {
+        // narrowband: 250 kbit/s, so 1,000 bytes take 32 ms on the wire.
+        var e = LinkEmulator(.init(profile: LinkProfile(name: "slow", delayMicros: 0, jitterMicros: 0, loss: 0, bitsPerSecond: 250_000), queueLimitBytes: 4_000), seed: 1)
+        let first = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
+        let second = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
+        #expect(first == [32_000] && second == [64_000])
+        _ = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
+        _ = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
+        #expect(e.transmit(from: 1, to: 2, bytes: 1000, at: 0).isEmpty, "queue of 4,000 bytes is full")
+        #expect(e.dropped.queueFull == 1)
+    }
+}

@@ -15,7 +15,8 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
     case deployTransfer = 11
     case deployAck = 12
     case fragment = 13
-    // 0, 14 and 15 are reserved.
+    case sequence = 14
+    // 0 and 15 are reserved.
 }
 
 /// Bits of a frame's type byte.

@@ -13,6 +13,7 @@ public enum Message: Equatable, Sendable {
     case deployTransfer(DeployTransfer)
     case deployAck(DeployAck)
     case fragment(Fragment)
+    case sequence(MessageSequence)
 
     public var kind: FrameKind {
         switch self {
@@ -29,6 +30,7 @@ public enum Message: Equatable, Sendable {
         case .deployTransfer: .deployTransfer
         case .deployAck: .deployAck
         case .fragment: .fragment
+        case .sequence: .sequence
         }
     }
 
@@ -53,6 +55,7 @@ public enum Message: Equatable, Sendable {
         case .deployTransfer(let m): m.encodeFrame(into: &out, last: last)
         case .deployAck(let m): m.encodeFrame(into: &out, last: last)
         case .fragment(let m): m.encodeFrame(into: &out, last: last)
+        case .sequence(let m): m.encodeFrame(into: &out, last: last)
         }
     }
 
@@ -73,6 +76,7 @@ public enum Message: Equatable, Sendable {
         case .deployTransfer: .deployTransfer(try checked(typeOffset, DeployTransfer.self, flags, &reader))
         case .deployAck: .deployAck(try checked(typeOffset, DeployAck.self, flags, &reader))
         case .fragment: .fragment(try checked(typeOffset, Fragment.self, flags, &reader))
+        case .sequence: .sequence(try checked(typeOffset, MessageSequence.self, flags, &reader))
         }
     }
 

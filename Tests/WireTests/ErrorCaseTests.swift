@@ -56,6 +56,7 @@ import Testing
         Case(name: "frame length past the payload", bytes: [type(8, last: false), 9, 1], expected: .truncated, offset: 3),
         Case(name: "reserved frame kind 0", bytes: [type(0)], expected: .unknownKind(0), offset: 0),
         Case(name: "reserved frame kind 15", bytes: [type(15)], expected: .unknownKind(15), offset: 0),
+        Case(name: "sequence flags", bytes: [type(14, flags: 1), 1], expected: .badFlags(1), offset: 0),
         Case(name: "unknown entry kind", bytes: [type(4), 1, 0, 0, 0, 1, 0, 9, 0], expected: .unknownKind(9), offset: 7),
         Case(name: "unknown deploy status", bytes: [type(12), 1, 1, 3], expected: .unknownKind(3), offset: 3),
         Case(name: "unknown error code", bytes: [type(10, flags: 1), 1, 0, 0], expected: .unknownKind(0), offset: 2),

@@ -73,6 +73,8 @@ enum GoldenSamples {
         ("deploy-ack-running", .frame(.deployAck(DeployAck(requestID: 77, logIndex: 1_000_000, status: .running, handlingMicros: 950_000)), compression: nil)),
         ("deploy-ack-failed", .frame(.deployAck(DeployAck(requestID: 77, logIndex: 1_000_000, status: .failed(reason: "image not found"), handlingMicros: 80_000)), compression: nil)),
         ("fragment", .frame(.fragment(Fragment(messageID: 9, index: 1, count: 3, data: Array(repeating: 0x5A, count: 24))), compression: nil)),
+        ("sequence", .frame(.sequence(MessageSequence(number: 300)), compression: nil)),
+        ("payload-sequenced-vote", .payload([.sequence(MessageSequence(number: 4)), .requestVote(RequestVote(term: 5, lastLogIndex: 1_000_000, lastLogTerm: 4))])),
         ("payload-ack-and-heartbeat", .payload([
             .ack(AckFrame(ranges: [AckRange(7, 9)], delayMicros: 300)!),
             .appendEntries(AppendEntries(term: 5, prevLogIndex: 1_000_000, prevLogTerm: 5, leaderCommit: 1_000_000)),

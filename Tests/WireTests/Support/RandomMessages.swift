@@ -139,6 +139,8 @@ struct RandomMessages {
             return .deployTransfer(DeployTransfer(logIndex: term(), term: term(), request: deployRequest()))
         case .deployAck:
             return .deployAck(DeployAck(requestID: number(), logIndex: term(), status: status(), handlingMicros: number()))
+        case .sequence:
+            return .sequence(MessageSequence(number: number()))
         case .fragment:
             let total = 1 + count(limits.maxFragmentsPerMessage - 1)
             return .fragment(Fragment(messageID: number(), index: count(total - 1), count: total, data: bytes(limits.maxFragmentBytes)))

@@ -1,0 +1,434 @@
+import Wire
+
+/// Settings of one node's links.
+public struct PeerLinkConfig: Sendable {
+    /// Bytes of frames per datagram (header and tag come on top); at most 1400.
+    public var payloadBudget: Int = 1200
+    public var rtt = RTTEstimator.Bounds()
+    /// Reliable messages queued or unacknowledged per peer; past it, new ones are refused.
+    public var maxQueuedMessages: Int = 1024
+    /// Ack-eliciting packets in flight per peer.
+    public var maxPacketsInFlight: Int = 256
+    /// How entry batches are compressed (nil: never).
+    public var compression: BatchCompression? = BatchCompression()
+    public var reassemblyConcurrent: Int = 4
+    public var reassemblyBytes: Int = 2 * 1024 * 1024
+    public var reassemblyTimeoutMicros: UInt64 = 30_000_000
+
+    public init() {}
+}
+
+/// Counters and estimates of one peer, for the node's status command.
+public struct PeerStats: Sendable, Equatable {
+    public var smoothedRTTMicros: UInt64?
+    public var rttVariationMicros: UInt64 = 0
+    public var timeoutMicros: UInt64 = 0
+    public var datagramsSent = 0
+    public var bytesSent = 0
+    public var datagramsReceived = 0
+    public var bytesReceived = 0
+    public var messagesRetransmitted = 0
+    public var packetsLost = 0
+    public var messagesGivenUp = 0
+    public var duplicatesDropped = 0
+    public var malformedDropped = 0
+    public var reassemblyDropped = 0
+    /// Entry-batch bytes before and after compression, for the compression ratio.
+    public var batchBytesRaw = 0
+    public var batchBytesSent = 0
+}
+
+/// What a link wants done after an input.
+public struct PeerLinkOutput: Sendable, Equatable {
+    /// Sealed datagrams to send to the peer, in order.
+    public var datagrams: [[UInt8]] = []
+    /// Handles of reliable messages given up (deadline passed, or the queue was full).
+    public var gaveUp: [UInt64] = []
+    /// When `poll` must run again at the latest (nil: only on new input).
+    public var nextWakeupMicros: UInt64?
+}
+
+/// The reliability state machine for one peer: pure, driven by time given as input.
+///
+/// Sending: reliable messages get a message number (a Sequence frame in front of them)
+/// and are retransmitted, in new packets, until acknowledged or past their deadline.
+/// Packets are numbered once and never reused; a packet counts as lost when three later
+/// ones are acknowledged or 9/8 of an RTT after a later one was; with nothing
+/// acknowledged for an RTO (RFC 6298, doubling), everything in flight is sent again.
+/// Control traffic goes before bulk; a message superseded by a newer one with the same
+/// key leaves the queues; messages larger than a datagram travel as fragments.
+///
+/// Receiving: acks every packet (delayed at most 25 ms, at once on every second packet or
+/// a gap, piggybacked on data), delivers each reliable message once, reassembles fragments.
+public struct PeerLink: Sendable {
+    struct Unit: Sendable {
+        var sequenceFrame: [UInt8]
+        var messageFrame: [UInt8]
+        var trafficClass: TrafficClass
+        var deadline: UInt64
+        var supersedeKey: String?
+        var handle: UInt64
+        var transmissions = 0
+        var queued = true
+        var size: Int { sequenceFrame.count + messageFrame.count }
+    }
+
+    struct SentPacket: Sendable {
+        var time: UInt64
+        var units: [UInt64]
+        var ackEliciting: Bool
+        var containsRetransmission: Bool
+    }
+
+    public let peer: NodeID
+    public let config: PeerLinkConfig
+    var sealer: DatagramSealer
+    var nextPacket: UInt64 = 0
+    var nextMessageNumber: UInt64 = 0
+    var units: [UInt64: Unit] = [:]
+    var controlQueue: [UInt64] = []
+    var bulkQueue: [UInt64] = []
+    var unreliable: [(frame: [UInt8], key: String?, trafficClass: TrafficClass)] = []
+    var sent: [UInt64: SentPacket] = [:]
+    var largestAcked: UInt64?
+    var lastAckElicitingSentAt: UInt64?
+    var lossTimer: UInt64?
+    var rtt: RTTEstimator
+    var acks = AckTracker()
+    var delivered = DeliveredSet()
+    var reassembler: Reassembler
+    var pendingGiveUps: [UInt64] = []
+    var stats = PeerStats()
+
+    public init(peer: NodeID, sealer: DatagramSealer, config: PeerLinkConfig = PeerLinkConfig()) {
+        self.peer = peer
+        self.sealer = sealer
+        self.config = config
+        self.rtt = RTTEstimator(bounds: config.rtt)
+        self.reassembler = Reassembler(limits: .init(
+            concurrent: config.reassemblyConcurrent, bytes: config.reassemblyBytes, timeoutMicros: config.reassemblyTimeoutMicros))
+    }
+
+    public var statistics: PeerStats {
+        var s = stats
+        s.smoothedRTTMicros = rtt.smoothedMicros
+        s.rttVariationMicros = rtt.variationMicros
+        s.timeoutMicros = rtt.timeoutMicros
+        s.reassemblyDropped = reassembler.dropped
+        return s
+    }
+
+    /// Reliable messages queued or awaiting acknowledgement.
+    public var outstanding: Int { units.count }
+    public var packetsInFlight: Int { sent.count }
+
+    // MARK: - Sending
+
+    /// Queues a message. Returns false (and reports its handle as given up at the next
+    /// poll) when the queue is full or the message is too large to fragment.
+    @discardableResult
+    public mutating func enqueue(_ outgoing: OutgoingMessage) -> Bool {
+        if let key = outgoing.supersedeKey { supersede(key) }
+        var frame: [UInt8] = []
+        outgoing.message.encodeFrame(into: &frame, last: false, compression: outgoing.trafficClass == .bulk ? config.compression : nil)
+        if case .appendEntries(let append) = outgoing.message, !append.entries.isEmpty {
+            var raw: [UInt8] = []
+            outgoing.message.encodeFrame(into: &raw, last: false)
+            stats.batchBytesRaw += raw.count
+            stats.batchBytesSent += frame.count
+        }
+        guard outgoing.reliable else {
+            unreliable.append((frame, outgoing.supersedeKey, outgoing.trafficClass))
+            if unreliable.count > config.maxQueuedMessages { unreliable.removeFirst() }
+            return true
+        }
+        // Room for an ack frame and the Sequence frame beside the message.
+        let room = config.payloadBudget - 64
+        if frame.count <= room {
+            return addUnit(frame, outgoing)
+        }
+        // Too large for one datagram: fragments of the payload holding the message alone.
+        let payload = Self.lastForm(frame)
+        let chunk = room - 24
+        let count = (payload.count + chunk - 1) / chunk
+        guard count <= WireLimits.default.maxFragmentsPerMessage,
+              units.count + count <= config.maxQueuedMessages else {
+            refuse(outgoing.handle)
+            return false
+        }
+        let messageID = nextMessageNumber
+        for index in 0..<count {
+            let piece = Array(payload[(index * chunk)..<min((index + 1) * chunk, payload.count)])
+            var pieceFrame: [UInt8] = []
+            Fragment(messageID: messageID, index: index, count: count, data: piece).encodeFrame(into: &pieceFrame, last: false)
+            _ = addUnit(pieceFrame, outgoing)
+        }
+        return true
+    }
+
+    private mutating func addUnit(_ frame: [UInt8], _ outgoing: OutgoingMessage) -> Bool {
+        guard units.count < config.maxQueuedMessages else {
+            refuse(outgoing.handle)
+            return false
+        }
+        let number = nextMessageNumber
+        nextMessageNumber += 1
+        var sequence: [UInt8] = []
+        MessageSequence(number: number).encodeFrame(into: &sequence, last: false)
+        units[number] = Unit(
+            sequenceFrame: sequence, messageFrame: frame, trafficClass: outgoing.trafficClass,
+            deadline: outgoing.deadlineMicros, supersedeKey: outgoing.supersedeKey, handle: outgoing.handle)
+        queue(number, outgoing.trafficClass)
+        return true
+    }
+
+    private mutating func refuse(_ handle: UInt64) {
+        stats.messagesGivenUp += 1
+        pendingGiveUps.append(handle)
+    }
+
+    private mutating func queue(_ number: UInt64, _ trafficClass: TrafficClass) {
+        switch trafficClass {
+        case .control: controlQueue.append(number)
+        case .bulk: bulkQueue.append(number)
+        }
+    }
+
+    private mutating func supersede(_ key: String) {
+        let stale = units.filter { $0.value.supersedeKey == key }.map(\.key)
+        for number in stale { units[number] = nil }
+        if !stale.isEmpty {
+            controlQueue.removeAll { units[$0] == nil }
+            bulkQueue.removeAll { units[$0] == nil }
+        }
+        unreliable.removeAll { $0.key == key }
+    }
+
+    /// A frame written with a length, rewritten as a payload's last frame (length omitted).
+    static func lastForm(_ frame: [UInt8]) -> [UInt8] {
+        guard let type = frame.first else { return frame }
+        var i = 1
+        while i < frame.count && frame[i] & 0x80 != 0 { i += 1 }
+        return [type | 0x80] + frame[min(i + 1, frame.count)...]
+    }
+
+    /// Runs timers and sends what is due: call after every input and at `nextWakeupMicros`.
+    public mutating func poll(now: UInt64) -> PeerLinkOutput {
+        var output = PeerLinkOutput()
+        expireDeadlines(now)
+        detectLosses(now)
+        if let lastSend = lastAckElicitingSentAt, sent.values.contains(where: \.ackEliciting),
+           now >= lastSend + rtt.timeoutMicros {
+            // Nothing acknowledged for a whole RTO: send everything in flight again.
+            rtt.timedOut()
+            for (number, packet) in sent { markLost(number, packet) }
+            lastAckElicitingSentAt = now
+        }
+        while let datagram = nextDatagram(now) {
+            output.datagrams.append(datagram)
+        }
+        output.gaveUp = pendingGiveUps
+        pendingGiveUps = []
+        output.nextWakeupMicros = nextWakeup()
+        return output
+    }
+
+    private mutating func expireDeadlines(_ now: UInt64) {
+        let expired = units.filter { $0.value.deadline <= now }
+        guard !expired.isEmpty else { return }
+        for (number, unit) in expired.sorted(by: { $0.key < $1.key }) {
+            units[number] = nil
+            stats.messagesGivenUp += 1
+            // A fragmented message is one handle, reported once.
+            if !pendingGiveUps.contains(unit.handle) || unit.handle == 0 { pendingGiveUps.append(unit.handle) }
+        }
+        controlQueue.removeAll { units[$0] == nil }
+        bulkQueue.removeAll { units[$0] == nil }
+    }
+
+    private func nextWakeup() -> UInt64? {
+        var times: [UInt64] = []
+        if let deadline = acks.ackDeadline { times.append(deadline) }
+        if let lossTimer { times.append(lossTimer) }
+        if let lastSend = lastAckElicitingSentAt, sent.values.contains(where: \.ackEliciting) {
+            times.append(lastSend + rtt.timeoutMicros)
+        }
+        if let earliest = units.values.map(\.deadline).min() { times.append(earliest) }
+        return times.min()
+    }
+
+    /// Builds one datagram from what is due, or nil when nothing is.
+    private mutating func nextDatagram(_ now: UInt64) -> [UInt8]? {
+        let hasData = !controlQueue.isEmpty || !bulkQueue.isEmpty || !unreliable.isEmpty
+        let ackDue = acks.ackDeadline.map { $0 <= now } ?? false
+        guard ackDue || (hasData && sent.count < config.maxPacketsInFlight) else { return nil }
+
+        var frames: [[UInt8]] = []
+        var size = 0
+        if acks.pendingSince != nil, let ack = acks.makeAck(at: now) {
+            var bytes: [UInt8] = []
+            ack.encodeFrame(into: &bytes, last: false)
+            frames.append(bytes)
+            size += bytes.count
+        }
+        var carried: [UInt64] = []
+        var retransmission = false
+        var elicits = false
+        if sent.count < config.maxPacketsInFlight {
+            for queueIsControl in [true, false] {
+                var queue = queueIsControl ? controlQueue : bulkQueue
+                while let number = queue.first, let unit = units[number] {
+                    guard size + unit.size <= config.payloadBudget else { break }
+                    queue.removeFirst()
+                    frames.append(unit.sequenceFrame)
+                    frames.append(unit.messageFrame)
+                    size += unit.size
+                    carried.append(number)
+                    if unit.transmissions > 0 {
+                        retransmission = true
+                        stats.messagesRetransmitted += 1
+                    }
+                    units[number]?.transmissions += 1
+                    units[number]?.queued = false
+                    elicits = true
+                }
+                if queueIsControl { controlQueue = queue } else { bulkQueue = queue }
+                // Unreliable control frames ride before any bulk.
+                if queueIsControl {
+                    while let first = unreliable.first, size + first.frame.count <= config.payloadBudget {
+                        unreliable.removeFirst()
+                        frames.append(first.frame)
+                        size += first.frame.count
+                        elicits = true
+                    }
+                }
+            }
+        }
+        guard !frames.isEmpty else { return nil }
+        frames[frames.count - 1] = Self.lastForm(frames[frames.count - 1])
+        guard let packet = PacketNumber(nextPacket) else { return nil }
+        nextPacket += 1
+        let datagram = sealer.seal(payload: Array(frames.joined()), packet: packet, ackEliciting: elicits)
+        stats.datagramsSent += 1
+        stats.bytesSent += datagram.count
+        if elicits {
+            sent[packet.value] = SentPacket(time: now, units: carried, ackEliciting: true, containsRetransmission: retransmission)
+            lastAckElicitingSentAt = now
+        }
+        return datagram
+    }
+
+    // MARK: - Receiving
+
+    /// Takes a datagram that passed the gate; returns the messages to deliver, each once.
+    public mutating func receive(_ datagram: OpenedDatagram, now: UInt64) -> [Message] {
+        stats.datagramsReceived += 1
+        stats.bytesReceived += datagram.payload.count + DatagramHeader.size
+        let frames: [Message]
+        do {
+            frames = try Payload.decode(datagram.payload)
+        } catch {
+            stats.malformedDropped += 1
+            return []
+        }
+        if acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now) == .duplicate {
+            stats.duplicatesDropped += 1
+            return []
+        }
+        var deliveries: [Message] = []
+        var i = 0
+        while i < frames.count {
+            switch frames[i] {
+            case .ack(let ack):
+                onAck(ack, now)
+            case .sequence(let sequence):
+                guard i + 1 < frames.count, !Self.isTransportFrame(frames[i + 1]) else {
+                    stats.malformedDropped += 1
+                    return deliveries
+                }
+                i += 1
+                guard delivered.insert(sequence.number) else {
+                    stats.duplicatesDropped += 1
+                    break
+                }
+                if case .fragment(let fragment) = frames[i] {
+                    if let whole = reassembler.add(fragment, at: now) {
+                        deliveries += reassembled(whole)
+                    }
+                } else {
+                    deliveries.append(frames[i])
+                }
+            case .fragment:
+                // Fragments only travel as reliable messages.
+                stats.malformedDropped += 1
+            default:
+                deliveries.append(frames[i])
+            }
+            i += 1
+        }
+        return deliveries
+    }
+
+    static func isTransportFrame(_ message: Message) -> Bool {
+        switch message {
+        case .ack, .sequence: true
+        default: false
+        }
+    }
+
+    private mutating func reassembled(_ payload: [UInt8]) -> [Message] {
+        guard let messages = try? Payload.decode(payload),
+              !messages.contains(where: { Self.isTransportFrame($0) || { if case .fragment = $0 { true } else { false } }($0) })
+        else {
+            stats.malformedDropped += 1
+            return []
+        }
+        return messages
+    }
+
+    private mutating func onAck(_ ack: AckFrame, _ now: UInt64) {
+        let newly = sent.keys.filter { pn in ack.ranges.contains { $0.lowest <= pn && pn <= $0.highest } }.sorted()
+        guard let largestNew = newly.last else { return }
+        if let packet = sent[largestNew], packet.ackEliciting, !packet.containsRetransmission, largestNew == ack.largest {
+            // Karn's rule: only packets sent once give RTT samples.
+            rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)
+        }
+        for pn in newly {
+            guard let packet = sent.removeValue(forKey: pn) else { continue }
+            for number in packet.units {
+                units[number] = nil
+            }
+        }
+        controlQueue.removeAll { units[$0] == nil }
+        bulkQueue.removeAll { units[$0] == nil }
+        largestAcked = max(largestAcked ?? 0, ack.largest)
+        detectLosses(now)
+    }
+
+    private mutating func detectLosses(_ now: UInt64) {
+        lossTimer = nil
+        guard let largest = largestAcked else { return }
+        let delay = rtt.lossDelayMicros
+        for (pn, packet) in sent where pn < largest {
+            if largest - pn >= 3 || packet.time + delay <= now {
+                markLost(pn, packet)
+            } else {
+                lossTimer = min(lossTimer ?? .max, packet.time + delay)
+            }
+        }
+    }
+
+    private mutating func markLost(_ pn: UInt64, _ packet: SentPacket) {
+        sent[pn] = nil
+        stats.packetsLost += 1
+        for number in packet.units {
+            guard let unit = units[number], !unit.queued else { continue }
+            units[number]?.queued = true
+            // Resent ahead of anything new of its class.
+            switch unit.trafficClass {
+            case .control: controlQueue.insert(number, at: 0)
+            case .bulk: bulkQueue.insert(number, at: 0)
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 UDP address, parsed from "host:port" or "[v6-host]:port".
+public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
+    public enum ParseError: Error, Equatable, CustomStringConvertible {
+        case noPort(String)
+        case badPort(String)
+        case badHost(String)
+
+        public var description: String {
+            switch self {
+            case .noPort(let s): "\(s) has no port (write host:port, or [v6]:port)"
+            case .badPort(let s): "\(s) has no valid port (1–65535)"
+            case .badHost(let s): "\(s) is not a numeric IPv4 or IPv6 address"
+            }
+        }
+    }
+
+    var storage = sockaddr_storage()
+    public let description: String
+
+    public var family: Int32 { Int32(storage.ss_family) }
+    var length: socklen_t {
+        socklen_t(family == AF_INET6 ? MemoryLayout<sockaddr_in6>.size : MemoryLayout<sockaddr_in>.size)
+    }
+
+    public init(_ text: String) throws(ParseError) {
+        let host: String
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[close...].hasPrefix("]:") else { throw .noPort(text) }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { throw .noPort(text) }
+            host = String(text[..<colon])
+            portText = text[text.index(after: colon)...]
+        }
+        guard let port = UInt16(portText) else { throw .badPort(text) }
+        try self.init(host: host, port: port)
+    }
+
+    public init(host: String, port: UInt16) throws(ParseError) {
+        var v4 = sockaddr_in()
+        var v6 = sockaddr_in6()
+        var raw = sockaddr_storage()
+        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
+            v4.sin_family = sa_family_t(AF_INET)
+            v4.sin_port = port.bigEndian
+            withUnsafeBytes(of: v4) { src in
+                withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: src) }
+            }
+            storage = raw
+            description = "\(host):\(port)"
+        } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
+            v6.sin6_family = sa_family_t(AF_INET6)
+            v6.sin6_port = port.bigEndian
+            withUnsafeBytes(of: v6) { src in
+                withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: src) }
+            }
+            storage = raw
+            description = "[\(host)]:\(port)"
+        } else {
+            throw .badHost(host)
+        }
+    }
+
+    init(storage: sockaddr_storage) {
+        self.storage = storage
+        var host = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        var port: UInt16 = 0
+        var copy = storage
+        if Int32(storage.ss_family) == AF_INET6 {
+            withUnsafePointer(to: &copy) { ptr in
+                ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
+                    var addr = a.pointee.sin6_addr
+                    _ = inet_ntop(AF_INET6, &addr, &host, socklen_t(host.count))
+                    port = UInt16(bigEndian: a.pointee.sin6_port)
+                }
+            }
+            description = "[\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))]:\(port)"
+        } else {
+            withUnsafePointer(to: &copy) { ptr in
+                ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
+                    var addr = a.pointee.sin_addr
+                    _ = inet_ntop(AF_INET, &addr, &host, socklen_t(host.count))
+                    port = UInt16(bigEndian: a.pointee.sin_port)
+                }
+            }
+            description = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(port)"
+        }
+    }
+
+    public static func == (a: SocketAddress, b: SocketAddress) -> Bool { a.description == b.description }
+    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+}

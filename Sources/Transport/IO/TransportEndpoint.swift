@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+import Wire
+
+/// One node's transport: a UDP socket, the receive gate, a `PeerLink` per peer and
+/// optionally the link emulator in front of the socket, run by one event-loop thread.
+///
+/// `send` may be called from any thread; handlers run on the loop thread (and may call
+/// `send` themselves, which then costs no thread hop).
+public final class TransportEndpoint: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var id: NodeID
+        public var clusterID: ClusterID
+        public var protection: Protection
+        /// A new epoch at every start (persisted by the node), so nonces never repeat.
+        public var keyEpoch: UInt16
+        public var listen: SocketAddress
+        public var peers: [NodeID: SocketAddress]
+        public var link = PeerLinkConfig()
+        /// Emulated conditions on every outgoing datagram (nil: the real network only).
+        public var emulation: LinkEmulator.Conditions?
+        public var emulationSeed: UInt64 = 1
+
+        public init(id: NodeID, clusterID: ClusterID, protection: Protection, keyEpoch: UInt16, listen: SocketAddress, peers: [NodeID: SocketAddress]) {
+            self.id = id
+            self.clusterID = clusterID
+            self.protection = protection
+            self.keyEpoch = keyEpoch
+            self.listen = listen
+            self.peers = peers
+        }
+    }
+
+    public typealias MessageHandler = @Sendable (TransportEndpoint, NodeID, Message) -> Void
+    public typealias GiveUpHandler = @Sendable (TransportEndpoint, NodeID, UInt64) -> Void
+
+    struct State {
+        var gate: DatagramGate
+        var links: [NodeID: PeerLink]
+        var emulator: LinkEmulator?
+        var delayed: [(time: UInt64, peer: NodeID, datagram: [UInt8])] = []
+        var inbox: [(NodeID, OutgoingMessage)] = []
+        var addresses: [NodeID: SocketAddress]
+        var wakeAt: [NodeID: UInt64] = [:]
+        var running = true
+    }
+
+    public let configuration: Configuration
+    public let socket: UDPSocket
+    private let state: Mutex<State>
+    private let wakePipe: (read: Int32, write: Int32)
+    private let onThread = Mutex<pthread_t?>(nil)
+    private let finished = DispatchSemaphore(value: 0)
+
+    public init(_ configuration: Configuration) throws(UDPSocket.SocketError) {
+        self.configuration = configuration
+        socket = try UDPSocket(binding: configuration.listen)
+        var links: [NodeID: PeerLink] = [:]
+        for peer in configuration.peers.keys where peer != configuration.id {
+            let sealer = DatagramSealer(protection: configuration.protection, clusterID: configuration.clusterID, sender: configuration.id, keyEpoch: configuration.keyEpoch)
+            links[peer] = PeerLink(peer: peer, sealer: sealer, config: configuration.link)
+        }
+        state = Mutex(State(
+            gate: DatagramGate(protection: configuration.protection, clusterID: configuration.clusterID),
+            links: links,
+            emulator: configuration.emulation.map { LinkEmulator($0, seed: configuration.emulationSeed) },
+            addresses: configuration.peers))
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw .system(operation: "pipe", errno: errno) }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL, 0) | O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL, 0) | O_NONBLOCK)
+        wakePipe = (fds[0], fds[1])
+    }
+
+    deinit {
+        close(wakePipe.read)
+        close(wakePipe.write)
+    }
+
+    /// Adds (or moves) a peer; e.g. once its port is known.
+    public func addPeer(_ peer: NodeID, at address: SocketAddress) {
+        let sealer = DatagramSealer(
+            protection: configuration.protection, clusterID: configuration.clusterID,
+            sender: configuration.id, keyEpoch: configuration.keyEpoch)
+        state.withLock { s in
+            s.addresses[peer] = address
+            if s.links[peer] == nil { s.links[peer] = PeerLink(peer: peer, sealer: sealer, config: configuration.link) }
+        }
+    }
+
+    /// Starts the event loop thread.
+    public func start(onMessage: @escaping MessageHandler, onGiveUp: @escaping GiveUpHandler = { _, _, _ in }) {
+        let thread = Thread { [self] in
+            onThread.withLock { $0 = pthread_self() }
+            run(onMessage: onMessage, onGiveUp: onGiveUp)
+            finished.signal()
+        }
+        thread.name = "edgeraft-transport-\(configuration.id)"
+        thread.start()
+    }
+
+    /// Stops the loop and waits for it.
+    public func stop() {
+        state.withLock { $0.running = false }
+        wake()
+        finished.wait()
+    }
+
+    /// Queues a message for `peer`; from the loop thread it goes out on this iteration.
+    public func send(_ message: OutgoingMessage, to peer: NodeID) {
+        state.withLock { $0.inbox.append((peer, message)) }
+        let onLoop = onThread.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        if !onLoop { wake() }
+    }
+
+    public func statistics(for peer: NodeID) -> PeerStats? {
+        state.withLock { $0.links[peer]?.statistics }
+    }
+
+    public var drops: DropCounters {
+        state.withLock { $0.gate.drops }
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakePipe.write, &byte, 1)
+    }
+
+    private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler) {
+        var dirty = Set<NodeID>()
+        while true {
+            let now = MonotonicClock.nowMicros()
+            var deliveries: [(NodeID, Message)] = []
+            var giveUps: [(NodeID, UInt64)] = []
+            let (running, timeout): (Bool, UInt64?) = state.withLock { s in
+                for (peer, message) in s.inbox where s.links[peer] != nil {
+                    s.links[peer]!.enqueue(message)
+                    dirty.insert(peer)
+                }
+                s.inbox = []
+                for (bytes, _) in socket.receiveAll() {
+                    guard let opened = s.gate.open(bytes) else { continue }
+                    let sender = opened.header.sender
+                    guard s.links[sender] != nil else { continue }
+                    for message in s.links[sender]!.receive(opened, now: now) { deliveries.append((sender, message)) }
+                    dirty.insert(sender)
+                }
+                for (peer, at) in s.wakeAt where at <= now { dirty.insert(peer) }
+                for peer in dirty {
+                    let output = s.links[peer]!.poll(now: now)
+                    s.wakeAt[peer] = output.nextWakeupMicros
+                    giveUps += output.gaveUp.map { (peer, $0) }
+                    for datagram in output.datagrams { transmit(datagram, to: peer, now: now, state: &s) }
+                }
+                dirty = []
+                s.delayed.sort { $0.time < $1.time }
+                while let first = s.delayed.first, first.time <= now {
+                    s.delayed.removeFirst()
+                    if let address = s.addresses[first.peer] { socket.send(first.datagram, to: address) }
+                }
+                let next = (Array(s.wakeAt.values) + s.delayed.map(\.time)).min()
+                return (s.running, next)
+            }
+            for (peer, message) in deliveries { onMessage(self, peer, message) }
+            for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
+            guard running else { return }
+            // Messages a handler sent go out before waiting.
+            if state.withLock({ !$0.inbox.isEmpty }) { continue }
+            wait(until: timeout)
+            var drain = [UInt8](repeating: 0, count: 64)
+            while read(wakePipe.read, &drain, drain.count) > 0 {}
+        }
+    }
+
+    private func transmit(_ datagram: [UInt8], to peer: NodeID, now: UInt64, state s: inout State) {
+        guard let address = s.addresses[peer] else { return }
+        guard s.emulator != nil else {
+            socket.send(datagram, to: address)
+            return
+        }
+        for arrival in s.emulator!.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now) {
+            if arrival <= now {
+                socket.send(datagram, to: address)
+            } else {
+                s.delayed.append((arrival, peer, datagram))
+            }
+        }
+    }
+
+    private func wait(until deadline: UInt64?) {
+        var fds = [
+            pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
+        ]
+        var timeout: Int32 = -1
+        if let deadline {
+            let now = MonotonicClock.nowMicros()
+            // poll counts milliseconds: round up, so a timer never fires early.
+            timeout = deadline > now ? Int32(min((deadline - now + 999) / 1000, 60_000)) : 0
+        }
+        _ = poll(&fds, nfds_t(fds.count), timeout)
+    }
+}

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Node", dependencies: ["Wire", "Transport", "Raft"]),
         .executableTarget(
             name: "edgeraft",
-            dependencies: ["Node", "Raft", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Node", "Raft", "Transport", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], exclude: ["Vectors"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport"]),

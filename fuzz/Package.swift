@@ -15,6 +15,10 @@ let package = Package(
     targets: [
         .executableTarget(name: "FuzzWire", dependencies: [.product(name: "Wire", package: root.lastPathComponent)]),
         .executableTarget(name: "FuzzBatch", dependencies: [.product(name: "Wire", package: root.lastPathComponent)]),
+        .executableTarget(name: "FuzzTransport", dependencies: [
+            .product(name: "Wire", package: root.lastPathComponent),
+            .product(name: "Transport", package: root.lastPathComponent),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,13 +3,13 @@
 # seed corpus. Exits non-zero on the first crash; the crashing input is left in
 # fuzz/artifacts/ — fix the bug, then keep the input under fuzz/regressions/.
 #
-#   bash fuzz/run.sh [SECONDS] [TARGET...]      (targets: FuzzWire FuzzBatch)
+#   bash fuzz/run.sh [SECONDS] [TARGET...]      (targets: FuzzWire FuzzBatch FuzzTransport)
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzWire FuzzBatch)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzWire FuzzBatch FuzzTransport)
 
 export SWIFT_BACKTRACE=enable=no
 mkdir -p artifacts

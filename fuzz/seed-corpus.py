@@ -4,6 +4,8 @@
 corpus/FuzzWire/<name>   each vector's bytes
 corpus/FuzzBatch/<name>  each compressed AppendEntries vector in FuzzBatch's input form:
                          declared length as two little-endian bytes, then the deflate stream
+corpus/FuzzTransport/    payload vectors behind a mode byte: sealed-* (mode 3, sealed by a
+                         genuine peer) and raw-* (mode 0, raw bytes from the network)
 Run from anywhere: python3 fuzz/seed-corpus.py
 """
 import pathlib
@@ -47,3 +49,9 @@ entries = b"".join(b"\x00\x02" + bytes([20]) + bytes([i]) * 20 for i in range(40
 batch = bytes([40]) + entries
 compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
 write("FuzzBatch", "forty-entries", len(batch).to_bytes(2, "little") + compressor.compress(batch) + compressor.flush())
+
+for vector in sorted(vectors.glob("*.hex")):
+    if vector.stem.startswith(("payload", "heartbeat", "ack", "request", "append-one", "fragment", "sequence")):
+        data = bytes.fromhex(vector.read_text().strip())
+        write("FuzzTransport", "sealed-" + vector.stem, bytes([3]) + data)
+        write("FuzzTransport", "raw-" + vector.stem, bytes([0]) + data)

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Node
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure EdgeRaft on this machine (build with -c release).",
+        subcommands: [TransportBench.self])
+
+    struct TransportBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "transport",
+            abstract: "Round trips over loopback through Transport, beside a bare UDP ping-pong.")
+
+        @Option(help: "Round trips per path.")
+        var rounds: Int = 20_000
+
+        @Option(help: "Bytes of request and response.")
+        var bytes: Int = 64
+
+        func validate() throws {
+            guard rounds >= 100 else { throw ValidationError("--rounds must be at least 100.") }
+            guard (8...1100).contains(bytes) else { throw ValidationError("--bytes must be 8…1100.") }
+        }
+
+        func run() throws {
+            let result = try TransportBenchmark.run(rounds: rounds, payloadBytes: bytes)
+            print(result.render)
+        }
+    }
+}

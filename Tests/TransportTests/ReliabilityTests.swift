@@ -140,4 +140,33 @@ import Wire
         #expect(Set(Self.terms(h.delivered[2]!)) == Set((0..<500).map(UInt64.init)))
         #expect(h.gates[2]!.drops.total >= 500)
     }
+
+    @Test func aFragmentFloodIsDroppedAndCountedAndTheLinkGoesOn() throws {
+        // A peer (buggy or compromised, but holding the key) opens far more reassemblies
+        // than the limit, each never finished.
+        var config = PeerLinkConfig()
+        config.reassemblyConcurrent = 4
+        let key = LinkHarness.key
+        let attacker = DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 2, keyEpoch: 1)
+        var gate = DatagramGate(protection: .sealed(key), clusterID: 1)
+        var link = PeerLink(peer: 2, sealer: DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 1, keyEpoch: 1), config: config)
+        for i in 0..<200 {
+            var payload: [UInt8] = []
+            MessageSequence(number: UInt64(i)).encodeFrame(into: &payload, last: false)
+            Fragment(messageID: UInt64(1000 + i), index: 0, count: 50, data: [UInt8](repeating: 7, count: 1000)).encodeFrame(into: &payload, last: true)
+            let packet = try #require(PacketNumber(UInt64(i)))
+            let accepted = gate.open(attacker.seal(payload: payload, packet: packet, ackEliciting: true))
+            let opened = try #require(accepted)
+            #expect(link.receive(opened, now: UInt64(i)).isEmpty)
+        }
+        #expect(link.statistics.reassemblyDropped == 196, "all but the 4 allowed reassemblies")
+        // A genuine message still gets through.
+        var payload: [UInt8] = []
+        MessageSequence(number: 500).encodeFrame(into: &payload, last: false)
+        TimeoutNow(term: 9).encodeFrame(into: &payload, last: true)
+        let packet = try #require(PacketNumber(500))
+        let accepted = gate.open(attacker.seal(payload: payload, packet: packet, ackEliciting: true))
+        let opened = try #require(accepted)
+        #expect(link.receive(opened, now: 300) == [.timeoutNow(TimeoutNow(term: 9))])
+    }
 }

@@ -118,6 +118,19 @@ public final class TransportEndpoint: @unchecked Sendable {
         if !onLoop { wake() }
     }
 
+    /// What an operator should see when the node starts: insecure mode, clamped buffers.
+    public var startupWarnings: [String] {
+        var warnings: [String] = []
+        if case .insecure = configuration.protection {
+            warnings.append("INSECURE: datagrams are neither encrypted nor authenticated; use this for local benchmarks only")
+        }
+        if let clamp = socket.bufferWarning { warnings.append(clamp + " (raise net.core.rmem_max / wmem_max)") }
+        if configuration.emulation != nil {
+            warnings.append("link emulation is on: \(configuration.emulation!.profile.name) conditions are added to every datagram")
+        }
+        return warnings
+    }
+
     public func statistics(for peer: NodeID) -> PeerStats? {
         state.withLock { $0.links[peer]?.statistics }
     }

@@ -20,6 +20,8 @@ public final class UDPSocket: @unchecked Sendable {
 
     public let fd: Int32
     public let localAddress: SocketAddress
+    /// Reused by `receiveAll`; a socket is read by one thread only.
+    private var receiveBuffer = [UInt8](repeating: 0, count: 2048)
     /// Set when the kernel gave smaller buffers than asked for (raise net.core.rmem_max).
     public private(set) var bufferWarning: String?
 
@@ -83,11 +85,11 @@ public final class UDPSocket: @unchecked Sendable {
     /// Reads every datagram waiting (at most `limit`), without blocking.
     public func receiveAll(limit: Int = 64, maxBytes: Int = 2048) -> [(bytes: [UInt8], from: SocketAddress)] {
         var result: [(bytes: [UInt8], from: SocketAddress)] = []
-        var buffer = [UInt8](repeating: 0, count: maxBytes)
+        if receiveBuffer.count < maxBytes { receiveBuffer = [UInt8](repeating: 0, count: maxBytes) }
         while result.count < limit {
             var from = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let n = buffer.withUnsafeMutableBytes { raw in
+            let n = receiveBuffer.withUnsafeMutableBytes { raw in
                 withUnsafeMutablePointer(to: &from) { ptr in
                     ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                         recvfrom(fd, raw.baseAddress, raw.count, 0, $0, &length)
@@ -95,7 +97,7 @@ public final class UDPSocket: @unchecked Sendable {
                 }
             }
             if n < 0 { break }
-            result.append((Array(buffer[0..<n]), SocketAddress(storage: from)))
+            result.append((Array(receiveBuffer[0..<n]), SocketAddress(storage: from)))
         }
         return result
     }

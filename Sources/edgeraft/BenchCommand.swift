@@ -18,14 +18,20 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Bytes of request and response.")
         var bytes: Int = 64
 
+        @Flag(help: "Measure without encryption (insecure mode) too, to show what sealing costs.")
+        var compareInsecure = false
+
         func validate() throws {
             guard rounds >= 100 else { throw ValidationError("--rounds must be at least 100.") }
             guard (8...1100).contains(bytes) else { throw ValidationError("--bytes must be 8…1100.") }
         }
 
         func run() throws {
-            let result = try TransportBenchmark.run(rounds: rounds, payloadBytes: bytes)
-            print(result.render)
+            print(try TransportBenchmark.run(rounds: rounds, payloadBytes: bytes).render)
+            if compareInsecure {
+                print()
+                print(try TransportBenchmark.run(rounds: rounds, payloadBytes: bytes, sealed: false).render)
+            }
         }
     }
 }

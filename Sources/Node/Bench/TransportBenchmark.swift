@@ -20,6 +20,7 @@ public enum TransportBenchmark {
         /// Average bytes of one request datagram through Transport (header, frames, tag).
         public var transportDatagramBytes: Double
         public var payloadBytes: Int
+        public var sealed: Bool
 
         public func percentile(_ values: [UInt64], _ p: Double) -> UInt64 {
             let sorted = values.sorted()
@@ -39,7 +40,7 @@ public enum TransportBenchmark {
                 | path | p50 µs | p99 µs | bytes per message |
                 |---|---:|---:|---:|
                 | bare UDP ping-pong (poll) | \(us(bareP50)) | \(us(percentile(bareNanos, 99))) | \(payloadBytes) |
-                | Transport (sealed, reliable) | \(us(transportP50)) | \(us(percentile(transportNanos, 99))) | \(Int(transportDatagramBytes.rounded())) |
+                | Transport (\(sealed ? "sealed" : "insecure"), reliable) | \(us(transportP50)) | \(us(percentile(transportNanos, 99))) | \(Int(transportDatagramBytes.rounded())) |
                 Transport p50 / bare p50 = \(String(Int(ratio * 100) / 100)).\(String(format2(Int(ratio * 100) % 100)))×
                 """
         }
@@ -53,10 +54,10 @@ public enum TransportBenchmark {
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    public static func run(rounds: Int, payloadBytes: Int = 64) throws -> Result {
+    public static func run(rounds: Int, payloadBytes: Int = 64, sealed: Bool = true) throws -> Result {
         let bare = try bareRoundTrips(rounds: rounds, payloadBytes: payloadBytes)
-        let (transport, bytes) = try transportRoundTrips(rounds: rounds, payloadBytes: payloadBytes)
-        return Result(bareNanos: bare, transportNanos: transport, transportDatagramBytes: bytes, payloadBytes: payloadBytes)
+        let (transport, bytes) = try transportRoundTrips(rounds: rounds, payloadBytes: payloadBytes, sealed: sealed)
+        return Result(bareNanos: bare, transportNanos: transport, transportDatagramBytes: bytes, payloadBytes: payloadBytes, sealed: sealed)
     }
 
     static func bareRoundTrips(rounds: Int, payloadBytes: Int) throws -> [UInt64] {
@@ -91,10 +92,10 @@ public enum TransportBenchmark {
         return samples
     }
 
-    static func transportRoundTrips(rounds: Int, payloadBytes: Int) throws -> ([UInt64], Double) {
-        let key = try ClusterKey(hex: ClusterKey.generateHex(), source: "benchmark")
-        let server = try TransportEndpoint(.init(id: 2, clusterID: 9, protection: .sealed(key), keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
-        let client = try TransportEndpoint(.init(id: 1, clusterID: 9, protection: .sealed(key), keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
+    static func transportRoundTrips(rounds: Int, payloadBytes: Int, sealed: Bool) throws -> ([UInt64], Double) {
+        let protection: Protection = sealed ? .sealed(try ClusterKey(hex: ClusterKey.generateHex(), source: "benchmark")) : .insecure
+        let server = try TransportEndpoint(.init(id: 2, clusterID: 9, protection: protection, keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
+        let client = try TransportEndpoint(.init(id: 1, clusterID: 9, protection: protection, keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
         server.addPeer(1, at: client.socket.localAddress)
         client.addPeer(2, at: server.socket.localAddress)
         // 64 bytes of frame: InstallSnapshot's head takes 6, its data the rest.

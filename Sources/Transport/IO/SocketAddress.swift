@@ -21,7 +21,6 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     var storage = sockaddr_storage()
-    public let description: String
 
     public var family: Int32 { Int32(storage.ss_family) }
     var length: socklen_t {
@@ -55,7 +54,6 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
                 withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: src) }
             }
             storage = raw
-            description = "\(host):\(port)"
         } else if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
             v6.sin6_family = sa_family_t(AF_INET6)
             v6.sin6_port = port.bigEndian
@@ -63,7 +61,6 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
                 withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: src) }
             }
             storage = raw
-            description = "[\(host)]:\(port)"
         } else {
             throw .badHost(host)
         }
@@ -71,30 +68,38 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     init(storage: sockaddr_storage) {
         self.storage = storage
+    }
+
+    /// The meaningful bytes: the sockaddr_in or sockaddr_in6 part of the storage.
+    private var addressBytes: [UInt8] {
+        withUnsafeBytes(of: storage) { Array($0.prefix(Int(length))) }
+    }
+
+    /// Formatted on demand: receiving a datagram should not pay for text it never shows.
+    public var description: String {
         var host = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
         var port: UInt16 = 0
         var copy = storage
-        if Int32(storage.ss_family) == AF_INET6 {
-            withUnsafePointer(to: &copy) { ptr in
+        let v6 = family == AF_INET6
+        withUnsafePointer(to: &copy) { ptr in
+            if v6 {
                 ptr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
                     var addr = a.pointee.sin6_addr
                     _ = inet_ntop(AF_INET6, &addr, &host, socklen_t(host.count))
                     port = UInt16(bigEndian: a.pointee.sin6_port)
                 }
-            }
-            description = "[\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))]:\(port)"
-        } else {
-            withUnsafePointer(to: &copy) { ptr in
+            } else {
                 ptr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
                     var addr = a.pointee.sin_addr
                     _ = inet_ntop(AF_INET, &addr, &host, socklen_t(host.count))
                     port = UInt16(bigEndian: a.pointee.sin_port)
                 }
             }
-            description = "\(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)):\(port)"
         }
+        let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return v6 ? "[\(text)]:\(port)" : "\(text):\(port)"
     }
 
-    public static func == (a: SocketAddress, b: SocketAddress) -> Bool { a.description == b.description }
-    public func hash(into hasher: inout Hasher) { hasher.combine(description) }
+    public static func == (a: SocketAddress, b: SocketAddress) -> Bool { a.addressBytes == b.addressBytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(addressBytes) }
 }

@@ -146,6 +146,8 @@ public final class TransportEndpoint: @unchecked Sendable {
 
     private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler) {
         var dirty = Set<NodeID>()
+        // Read the socket only when poll said so: every needless recvfrom is a syscall.
+        var readable = true
         while true {
             let now = MonotonicClock.nowMicros()
             var deliveries: [(NodeID, Message)] = []
@@ -156,7 +158,7 @@ public final class TransportEndpoint: @unchecked Sendable {
                     dirty.insert(peer)
                 }
                 s.inbox = []
-                for (bytes, _) in socket.receiveAll() {
+                for (bytes, _) in readable ? socket.receiveAll() : [] {
                     guard let opened = s.gate.open(bytes) else { continue }
                     let sender = opened.header.sender
                     guard s.links[sender] != nil else { continue }
@@ -183,10 +185,16 @@ public final class TransportEndpoint: @unchecked Sendable {
             for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
             guard running else { return }
             // Messages a handler sent go out before waiting.
-            if state.withLock({ !$0.inbox.isEmpty }) { continue }
-            wait(until: timeout)
-            var drain = [UInt8](repeating: 0, count: 64)
-            while read(wakePipe.read, &drain, drain.count) > 0 {}
+            if state.withLock({ !$0.inbox.isEmpty }) {
+                readable = false
+                continue
+            }
+            let (socketReady, wakeReady) = wait(until: timeout)
+            readable = socketReady
+            if wakeReady {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wakePipe.read, &drain, drain.count) > 0 {}
+            }
         }
     }
 
@@ -205,7 +213,8 @@ public final class TransportEndpoint: @unchecked Sendable {
         }
     }
 
-    private func wait(until deadline: UInt64?) {
+    /// Waits for the socket, a wake-up or the deadline; says which of the first two fired.
+    private func wait(until deadline: UInt64?) -> (socket: Bool, wake: Bool) {
         var fds = [
             pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
@@ -216,6 +225,7 @@ public final class TransportEndpoint: @unchecked Sendable {
             // poll counts milliseconds: round up, so a timer never fires early.
             timeout = deadline > now ? Int32(min((deadline - now + 999) / 1000, 60_000)) : 0
         }
-        _ = poll(&fds, nfds_t(fds.count), timeout)
+        guard poll(&fds, nfds_t(fds.count), timeout) > 0 else { return (false, false) }
+        return (fds[0].revents & Int16(POLLIN) != 0, fds[1].revents & Int16(POLLIN) != 0)
     }
 }

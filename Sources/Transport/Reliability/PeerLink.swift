@@ -234,8 +234,8 @@ public struct PeerLink: Sendable {
     }
 
     private mutating func expireDeadlines(_ now: UInt64) {
+        guard units.values.contains(where: { $0.deadline <= now }) else { return }
         let expired = units.filter { $0.value.deadline <= now }
-        guard !expired.isEmpty else { return }
         for (number, unit) in expired.sorted(by: { $0.key < $1.key }) {
             units[number] = nil
             stats.messagesGivenUp += 1
@@ -247,14 +247,17 @@ public struct PeerLink: Sendable {
     }
 
     private func nextWakeup() -> UInt64? {
-        var times: [UInt64] = []
-        if let deadline = acks.ackDeadline { times.append(deadline) }
-        if let lossTimer { times.append(lossTimer) }
-        if let lastSend = lastAckElicitingSentAt, sent.values.contains(where: \.ackEliciting) {
-            times.append(lastSend + rtt.timeoutMicros)
+        var next: UInt64?
+        func consider(_ time: UInt64?) {
+            if let time { next = min(next ?? time, time) }
         }
-        if let earliest = units.values.map(\.deadline).min() { times.append(earliest) }
-        return times.min()
+        consider(acks.ackDeadline)
+        consider(lossTimer)
+        if let lastSend = lastAckElicitingSentAt, sent.values.contains(where: \.ackEliciting) {
+            consider(lastSend + rtt.timeoutMicros)
+        }
+        for unit in units.values { consider(unit.deadline) }
+        return next
     }
 
     /// Builds one datagram from what is due, or nil when nothing is.

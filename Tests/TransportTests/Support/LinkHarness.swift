@@ -14,7 +14,7 @@ struct LinkHarness {
     var emulator: LinkEmulator
     var links: [NodeID: [NodeID: PeerLink]] = [:]
     var gates: [NodeID: DatagramGate] = [:]
-    var events = Heap()
+    var events = EventQueue<Event>()
     /// The earliest wake-up already scheduled per link, so that stale ones do not pile up.
     var wakeAt: [[NodeID]: UInt64] = [:]
     var now: UInt64 = 0
@@ -37,7 +37,7 @@ struct LinkHarness {
     func link(_ a: NodeID, _ b: NodeID) -> PeerLink { links[a]![b]! }
 
     mutating func schedule(_ event: Event, at time: UInt64) {
-        events.push(time, event)
+        events.push(event, at: time)
     }
 
     @discardableResult
@@ -65,7 +65,7 @@ struct LinkHarness {
 
     /// Runs events until `time` (or until nothing is left to do).
     mutating func run(until time: UInt64) {
-        while let next = events.peekTime, next <= time, let first = events.pop() {
+        while let next = events.nextTime, next <= time, let first = events.pop() {
             now = max(now, first.time)
             switch first.event {
             case .deliver(let to, let from, let datagram):
@@ -83,46 +83,5 @@ struct LinkHarness {
     /// Injects raw bytes at a node, as if from the network.
     mutating func inject(_ bytes: [UInt8], at node: NodeID) {
         _ = gates[node]!.open(bytes)
-    }
-
-    /// A min-heap of events by time; ties in insertion order.
-    struct Heap {
-        var items: [(time: UInt64, seq: Int, event: Event)] = []
-        var seq = 0
-
-        var peekTime: UInt64? { items.first?.time }
-
-        mutating func push(_ time: UInt64, _ event: Event) {
-            seq += 1
-            items.append((time, seq, event))
-            var child = items.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard less(child, parent) else { break }
-                items.swapAt(child, parent)
-                child = parent
-            }
-        }
-
-        mutating func pop() -> (time: UInt64, seq: Int, event: Event)? {
-            guard !items.isEmpty else { return nil }
-            items.swapAt(0, items.count - 1)
-            let top = items.removeLast()
-            var parent = 0
-            while true {
-                let l = 2 * parent + 1, r = l + 1
-                var m = parent
-                if l < items.count && less(l, m) { m = l }
-                if r < items.count && less(r, m) { m = r }
-                if m == parent { break }
-                items.swapAt(parent, m)
-                parent = m
-            }
-            return top
-        }
-
-        func less(_ a: Int, _ b: Int) -> Bool {
-            items[a].time < items[b].time || (items[a].time == items[b].time && items[a].seq < items[b].seq)
-        }
     }
 }

@@ -1,13 +1,17 @@
-/// A min-heap of timed events; ties keep insertion order, so runs are reproducible.
-struct EventQueue<Event> {
+/// A min-heap of timed events; ties keep insertion order, so runs are reproducible. The
+/// clock of every discrete-event simulation in the project (Raft's cluster, Transport's
+/// emulated links).
+public struct EventQueue<Event> {
     private var heap: [(time: UInt64, seq: UInt64, event: Event)] = []
     private var nextSeq: UInt64 = 0
 
-    var isEmpty: Bool { heap.isEmpty }
-    var count: Int { heap.count }
-    var nextTime: UInt64? { heap.first?.time }
+    public init() {}
 
-    mutating func push(_ event: Event, at time: UInt64) {
+    public var isEmpty: Bool { heap.isEmpty }
+    public var count: Int { heap.count }
+    public var nextTime: UInt64? { heap.first?.time }
+
+    public mutating func push(_ event: Event, at time: UInt64) {
         heap.append((time, nextSeq, event))
         nextSeq += 1
         var child = heap.count - 1
@@ -19,7 +23,7 @@ struct EventQueue<Event> {
         }
     }
 
-    mutating func pop() -> (time: UInt64, event: Event)? {
+    public mutating func pop() -> (time: UInt64, event: Event)? {
         guard !heap.isEmpty else { return nil }
         heap.swapAt(0, heap.count - 1)
         let top = heap.removeLast()

@@ -18,6 +18,15 @@ import Wire
         #expect(live, "\(report.summary)")
     }
 
+    /// Seeds a long sweep once failed on, kept so they never fail again.
+    @Test(arguments: [8573, 27437, 29861, 31282, 32371, 50829, 54969, 68814] as [UInt64])
+    func seedsTheLongSweepFound(seed: UInt64) {
+        var simulation = ClusterSimulation(.chaos(seed: seed))
+        let report = simulation.run()
+        let passed = report.passed
+        #expect(passed, "\(report.summary)")
+    }
+
     @Test func thirtyPercentLossWithSixNodesStillCommits() {
         var options = SimulationOptions(seed: 7, profile: .lossyWifi)
         options.nodes = 6

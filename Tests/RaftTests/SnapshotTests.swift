@@ -27,6 +27,20 @@ import Wire
         #expect(c.messages(from: 1, to: 3) { if case .installSnapshot = $0 { true } else { false } }.count == 2)
     }
 
+    @Test func aFollowerWithAnEmptyLogGetsTheSnapshotToo() {
+        // Found by the 100,000-seed sweep: index 0 always "matches", so a follower that never
+        // received anything was probed with empty appends for ever instead of a snapshot.
+        var c = TestCluster([1, 2, 3])
+        c.isolate(3)
+        c.campaign(1)
+        for tag in 1...5 { c.propose(1, tag: UInt64(tag)) }
+        c.compact(1)
+        c.heal()
+        c.tickAll(10)
+        #expect(c.snapshots[3]?.position.index == 6)
+        #expect(c[3].commitIndex == 6)
+    }
+
     @Test func aCutOffTransferResumesWhereItStopped() {
         var c = TestCluster([1, 2, 3]) { $0.snapshotChunkBytes = 4 }
         c.campaign(1)

@@ -90,16 +90,16 @@ extension RaftNode {
 
     mutating func sendAppend(to peer: NodeID) {
         guard var pr = progress[peer], pr.state != .snapshot, !pr.isPaused(maxInflight: config.maxInflightAppends) else { return }
+        if pr.next <= log.snapshot.index {
+            // The entries it needs were compacted away: send the snapshot instead.
+            startSnapshot(to: peer)
+            return
+        }
         let prev = pr.next - 1
         guard let prevTerm = log.term(at: prev) else {
-            if prev < log.snapshot.index {
-                // The entries it needs were compacted away: send the snapshot instead.
-                startSnapshot(to: peer)
-            } else {
-                // Cannot happen: next never passes lastIndex + 1. Start over from what is known.
-                pr.becomeProbe()
-                progress[peer] = pr
-            }
+            // Cannot happen: next never passes lastIndex + 1. Start over from what is known.
+            pr.becomeProbe()
+            progress[peer] = pr
             return
         }
         let batch = log.slice(from: pr.next, maxCount: config.maxEntriesPerAppend, maxBytes: config.maxBytesPerAppend)

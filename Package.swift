@@ -22,8 +22,9 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "CSocketShims"),
         .target(name: "Wire", dependencies: ["CZlib"]),
-        .target(name: "Transport", dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Transport", dependencies: ["Wire", "CSocketShims", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Raft", dependencies: ["Wire"]),
         .target(name: "Node", dependencies: ["Wire", "Transport", "Raft"]),
         .executableTarget(

@@ -120,7 +120,7 @@ import Wire
     @Test func anUnusableDirectoryIsATypedError() throws {
         let dir = Self.tempDirectory()
         let file = dir + "/not-a-directory"
-        FileManager.default.createFile(atPath: file, contents: Data([1]))
+        #expect(FileManager.default.createFile(atPath: file, contents: Data([1])))
         #expect(throws: StorageError.io(operation: "mkdir", path: file + "/wal", errno: ENOTDIR)) {
             try WriteAheadLog.open(directory: file + "/wal")
         }

@@ -55,6 +55,8 @@ public struct ClusterSimulation {
     var rng: SeededRandom
     var now: UInt64 = 0
     var queue = EventQueue<Event>()
+    /// Every id in `ids` has an entry for the whole run (a crashed node keeps its disk),
+    /// which is what the force unwraps on `nodes[id]` rely on.
     var nodes: [NodeID: SimNode] = [:]
     var ids: [NodeID]
     /// Directed links that drop everything.

@@ -125,8 +125,8 @@ public final class TransportEndpoint: @unchecked Sendable {
             warnings.append("INSECURE: datagrams are neither encrypted nor authenticated; use this for local benchmarks only")
         }
         if let clamp = socket.bufferWarning { warnings.append(clamp + " (raise net.core.rmem_max / wmem_max)") }
-        if configuration.emulation != nil {
-            warnings.append("link emulation is on: \(configuration.emulation!.profile.name) conditions are added to every datagram")
+        if let emulation = configuration.emulation {
+            warnings.append("link emulation is on: \(emulation.profile.name) conditions are added to every datagram")
         }
         return warnings
     }
@@ -153,21 +153,24 @@ public final class TransportEndpoint: @unchecked Sendable {
             var deliveries: [(NodeID, Message)] = []
             var giveUps: [(NodeID, UInt64)] = []
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
-                for (peer, message) in s.inbox where s.links[peer] != nil {
-                    s.links[peer]!.enqueue(message)
+                for (peer, message) in s.inbox {
+                    guard s.links[peer]?.enqueue(message) != nil else { continue }
                     dirty.insert(peer)
                 }
                 s.inbox = []
                 for (bytes, _) in readable ? socket.receiveAll() : [] {
                     guard let opened = s.gate.open(bytes) else { continue }
                     let sender = opened.header.sender
-                    guard s.links[sender] != nil else { continue }
-                    for message in s.links[sender]!.receive(opened, now: now) { deliveries.append((sender, message)) }
+                    guard var link = s.links[sender] else { continue }
+                    for message in link.receive(opened, now: now) { deliveries.append((sender, message)) }
+                    s.links[sender] = link
                     dirty.insert(sender)
                 }
                 for (peer, at) in s.wakeAt where at <= now { dirty.insert(peer) }
                 for peer in dirty {
-                    let output = s.links[peer]!.poll(now: now)
+                    guard var link = s.links[peer] else { continue }
+                    let output = link.poll(now: now)
+                    s.links[peer] = link
                     s.wakeAt[peer] = output.nextWakeupMicros
                     giveUps += output.gaveUp.map { (peer, $0) }
                     for datagram in output.datagrams { transmit(datagram, to: peer, now: now, state: &s) }
@@ -200,11 +203,13 @@ public final class TransportEndpoint: @unchecked Sendable {
 
     private func transmit(_ datagram: [UInt8], to peer: NodeID, now: UInt64, state s: inout State) {
         guard let address = s.addresses[peer] else { return }
-        guard s.emulator != nil else {
+        guard var emulator = s.emulator else {
             socket.send(datagram, to: address)
             return
         }
-        for arrival in s.emulator!.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now) {
+        let arrivals = emulator.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now)
+        s.emulator = emulator
+        for arrival in arrivals {
             if arrival <= now {
                 socket.send(datagram, to: address)
             } else {

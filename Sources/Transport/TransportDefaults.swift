@@ -1,11 +1,12 @@
 import Wire
 
-/// Transport: reliable, authenticated UDP between nodes. Built in its own issue; for now it
-/// states the datagram budget it will enforce, which Wire's size report shows beside
-/// each message.
+/// The datagram budget every link works within.
 public enum TransportDefaults {
-    /// Bytes of frames one datagram carries by default (configurable up to 1400).
+    /// Bytes of frames one datagram carries by default.
     public static let payloadBudget = 1200
+    /// The most a configuration may ask for: with header and tag, still under the
+    /// 1,500-byte Ethernet MTU less IPv6 and UDP headers.
+    public static let maxPayloadBudget = 1400
     /// Header and AEAD tag around every sealed datagram.
     public static let overheadBytes = DatagramHeader.size + DatagramHeader.tagSize
 }

@@ -2,8 +2,9 @@ import Wire
 
 /// Settings of one node's links.
 public struct PeerLinkConfig: Sendable {
-    /// Bytes of frames per datagram (header and tag come on top); at most 1400.
-    public var payloadBudget: Int = 1200
+    /// Bytes of frames per datagram (header and tag come on top); at most
+    /// `TransportDefaults.maxPayloadBudget`, and at least 256.
+    public var payloadBudget: Int = TransportDefaults.payloadBudget
     public var rtt = RTTEstimator.Bounds()
     /// Reliable messages queued or unacknowledged per peer; past it, new ones are refused.
     public var maxQueuedMessages: Int = 1024
@@ -103,6 +104,8 @@ public struct PeerLink: Sendable {
     public init(peer: NodeID, sealer: DatagramSealer, config: PeerLinkConfig = PeerLinkConfig()) {
         self.peer = peer
         self.sealer = sealer
+        var config = config
+        config.payloadBudget = min(max(config.payloadBudget, 256), TransportDefaults.maxPayloadBudget)
         self.config = config
         self.rtt = RTTEstimator(bounds: config.rtt)
         self.reassembler = Reassembler(limits: .init(

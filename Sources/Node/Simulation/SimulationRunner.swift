@@ -16,15 +16,18 @@ public enum SimulationRunner {
         public var snapshotsInstalled = 0
         public var membershipChanges = 0
 
-        mutating func add(_ report: SimulationReport) {
-            seeds += 1
-            proposals += report.proposals
-            committed += report.committedProposals
-            crashes += report.crashes
-            tornWrites += report.tornWrites
-            snapshotsInstalled += report.snapshotsInstalled
-            membershipChanges += report.membershipChanges
-            if !report.passed { failures.append(report) }
+        public init() {}
+
+        /// The totals of one run.
+        init(_ report: SimulationReport) {
+            seeds = 1
+            proposals = report.proposals
+            committed = report.committedProposals
+            crashes = report.crashes
+            tornWrites = report.tornWrites
+            snapshotsInstalled = report.snapshotsInstalled
+            membershipChanges = report.membershipChanges
+            failures = report.passed ? [] : [report]
         }
 
         mutating func add(_ other: SweepResult) {
@@ -56,7 +59,7 @@ public enum SimulationRunner {
             let start = c * chunk
             for i in start..<min(start + chunk, count) {
                 var simulation = ClusterSimulation(.chaos(seed: first + UInt64(i)))
-                local.add(simulation.run())
+                local.add(SweepResult(simulation.run()))
             }
             let done = total.withLock { t in
                 t.add(local)

@@ -38,11 +38,31 @@ public struct DatagramHeader: Equatable, Sendable {
     }
 
     public func encode(into out: inout [UInt8]) {
-        out.append(Self.version << 4 | kind.rawValue << 2 | (ackEliciting ? Self.ackElicitingFlag : 0))
+        out.append(firstByte)
         out.appendUInt16(clusterID)
         out.appendUInt16(sender)
         out.appendUInt16(keyEpoch)
         out.appendFixed(packetNumber.value, width: 5)
+    }
+
+    /// Overwrites the first `size` bytes of `buffer` (which must hold at least that many)
+    /// with this header: datagrams are built with room for it in front.
+    public func write(into buffer: inout [UInt8]) {
+        precondition(buffer.count >= Self.size, "no room for the datagram header")
+        buffer.withUnsafeMutableBufferPointer { out in
+            func put(_ value: UInt64, at offset: Int, width: Int) {
+                for i in 0..<width { out[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
+            }
+            out[0] = firstByte
+            put(UInt64(clusterID), at: 1, width: 2)
+            put(UInt64(sender), at: 3, width: 2)
+            put(UInt64(keyEpoch), at: 5, width: 2)
+            put(packetNumber.value, at: 7, width: 5)
+        }
+    }
+
+    private var firstByte: UInt8 {
+        Self.version << 4 | kind.rawValue << 2 | (ackEliciting ? Self.ackElicitingFlag : 0)
     }
 
     public static func decode(from reader: inout WireReader) throws(WireError) -> DatagramHeader {

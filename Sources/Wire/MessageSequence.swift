@@ -12,6 +12,10 @@ public struct MessageSequence: FrameBody {
 
     public static let frameKind = FrameKind.sequence
 
+    /// Bytes of this frame when it is not the payload's last: type, length (the body is
+    /// at most 10 bytes, so one byte) and the number.
+    public var frameSize: Int { 2 + varintSize(number) }
+
     public func encodeBody(into out: inout [UInt8]) {
         out.appendVarint(number)
     }

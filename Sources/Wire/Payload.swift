@@ -25,6 +25,8 @@ public enum Payload {
         try bytes.withWireReader(limits: limits) { (reader) throws(WireError) -> [Message] in
             var frames = FrameIterator(reader)
             var messages: [Message] = []
+            // An ack, a Sequence frame and a message: the usual datagram, one allocation.
+            messages.reserveCapacity(4)
             while let message = try frames.next() {
                 messages.append(message)
             }

@@ -89,7 +89,9 @@ import Wire
 
     @Test func noncesDifferForEverySenderEpochAndPacket() {
         let a = DatagramSealer.nonce(sender: 1, epoch: 1, packet: Self.packet(1))
-        #expect(a.count == 12)
+        // The header's byte order (docs/transport.md): sender, epoch, 5-byte packet number, zeros.
+        let wide = DatagramSealer.nonce(sender: 0x0102, epoch: 0x0304, packet: Self.packet(0x05_0607_0809))
+        #expect(wide.bytes == [0x02, 0x01, 0x04, 0x03, 0x09, 0x08, 0x07, 0x06, 0x05, 0, 0, 0])
         #expect(a != DatagramSealer.nonce(sender: 2, epoch: 1, packet: Self.packet(1)))
         #expect(a != DatagramSealer.nonce(sender: 1, epoch: 2, packet: Self.packet(1)))
         #expect(a != DatagramSealer.nonce(sender: 1, epoch: 1, packet: Self.packet(2)))

@@ -39,15 +39,35 @@ public final class TransportEndpoint: @unchecked Sendable {
     public typealias MessageHandler = @Sendable (TransportEndpoint, NodeID, Message) -> Void
     public typealias GiveUpHandler = @Sendable (TransportEndpoint, NodeID, UInt64) -> Void
 
+    /// One peer's link and where it is. Peers live in an array, found through an index:
+    /// an array element is changed where it lies, while a dictionary value is moved out
+    /// and back for every change — which cost more than the rest of a datagram's handling.
+    struct Peer {
+        let id: NodeID
+        var address: SocketAddress?
+        var link: PeerLink
+        var wakeAt: UInt64?
+        /// Has new input or a timer due: poll its link on this turn of the loop.
+        var dirty = false
+    }
+
     struct State {
         var gate: DatagramGate
-        var links: [NodeID: PeerLink]
+        var peers: [Peer] = []
+        var index: [NodeID: Int] = [:]
         var emulator: LinkEmulator?
         var delayed: [(time: UInt64, peer: NodeID, datagram: [UInt8])] = []
         var inbox: [(NodeID, OutgoingMessage)] = []
-        var addresses: [NodeID: SocketAddress]
-        var wakeAt: [NodeID: UInt64] = [:]
         var running = true
+
+        mutating func add(_ peer: NodeID, address: SocketAddress?, link: @autoclosure () -> PeerLink) {
+            if let i = index[peer] {
+                if let address { peers[i].address = address }
+                return
+            }
+            index[peer] = peers.count
+            peers.append(Peer(id: peer, address: address, link: link()))
+        }
     }
 
     public let configuration: Configuration
@@ -60,16 +80,13 @@ public final class TransportEndpoint: @unchecked Sendable {
     public init(_ configuration: Configuration) throws(UDPSocket.SocketError) {
         self.configuration = configuration
         socket = try UDPSocket(binding: configuration.listen)
-        var links: [NodeID: PeerLink] = [:]
-        for peer in configuration.peers.keys where peer != configuration.id {
-            let sealer = DatagramSealer(protection: configuration.protection, clusterID: configuration.clusterID, sender: configuration.id, keyEpoch: configuration.keyEpoch)
-            links[peer] = PeerLink(peer: peer, sealer: sealer, config: configuration.link)
-        }
-        state = Mutex(State(
+        var initial = State(
             gate: DatagramGate(protection: configuration.protection, clusterID: configuration.clusterID),
-            links: links,
-            emulator: configuration.emulation.map { LinkEmulator($0, seed: configuration.emulationSeed) },
-            addresses: configuration.peers))
+            emulator: configuration.emulation.map { LinkEmulator($0, seed: configuration.emulationSeed) })
+        for (peer, address) in configuration.peers.sorted(by: { $0.key < $1.key }) where peer != configuration.id {
+            initial.add(peer, address: address, link: Self.link(to: peer, configuration))
+        }
+        state = Mutex(initial)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw .system(operation: "pipe", errno: errno) }
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL, 0) | O_NONBLOCK)
@@ -82,15 +99,16 @@ public final class TransportEndpoint: @unchecked Sendable {
         close(wakePipe.write)
     }
 
-    /// Adds (or moves) a peer; e.g. once its port is known.
-    public func addPeer(_ peer: NodeID, at address: SocketAddress) {
+    private static func link(to peer: NodeID, _ configuration: Configuration) -> PeerLink {
         let sealer = DatagramSealer(
             protection: configuration.protection, clusterID: configuration.clusterID,
             sender: configuration.id, keyEpoch: configuration.keyEpoch)
-        state.withLock { s in
-            s.addresses[peer] = address
-            if s.links[peer] == nil { s.links[peer] = PeerLink(peer: peer, sealer: sealer, config: configuration.link) }
-        }
+        return PeerLink(peer: peer, sealer: sealer, config: configuration.link)
+    }
+
+    /// Adds (or moves) a peer; e.g. once its port is known.
+    public func addPeer(_ peer: NodeID, at address: SocketAddress) {
+        state.withLock { $0.add(peer, address: address, link: Self.link(to: peer, configuration)) }
     }
 
     /// Starts the event loop thread.
@@ -132,7 +150,7 @@ public final class TransportEndpoint: @unchecked Sendable {
     }
 
     public func statistics(for peer: NodeID) -> PeerStats? {
-        state.withLock { $0.links[peer]?.statistics }
+        state.withLock { s in s.index[peer].map { s.peers[$0].link.statistics } }
     }
 
     public var drops: DropCounters {
@@ -145,7 +163,6 @@ public final class TransportEndpoint: @unchecked Sendable {
     }
 
     private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler) {
-        var dirty = Set<NodeID>()
         // Read the socket only when poll said so: every needless recvfrom is a syscall.
         var readable = true
         while true {
@@ -154,35 +171,36 @@ public final class TransportEndpoint: @unchecked Sendable {
             var giveUps: [(NodeID, UInt64)] = []
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
                 for (peer, message) in s.inbox {
-                    guard s.links[peer]?.enqueue(message) != nil else { continue }
-                    dirty.insert(peer)
+                    guard let i = s.index[peer] else { continue }
+                    s.peers[i].link.enqueue(message)
+                    s.peers[i].dirty = true
                 }
                 s.inbox = []
-                for (bytes, _) in readable ? socket.receiveAll() : [] {
+                var batch = readable ? socket.receiveAll() : []
+                batch.reverse()
+                // Popped, each datagram's buffer has one owner and is decrypted in place.
+                while let (bytes, _) = batch.popLast() {
                     guard let opened = s.gate.open(bytes) else { continue }
                     let sender = opened.header.sender
-                    guard var link = s.links[sender] else { continue }
-                    for message in link.receive(opened, now: now) { deliveries.append((sender, message)) }
-                    s.links[sender] = link
-                    dirty.insert(sender)
+                    guard let i = s.index[sender] else { continue }
+                    for message in s.peers[i].link.receive(opened, now: now) { deliveries.append((sender, message)) }
+                    s.peers[i].dirty = true
                 }
-                for (peer, at) in s.wakeAt where at <= now { dirty.insert(peer) }
-                for peer in dirty {
-                    guard var link = s.links[peer] else { continue }
-                    let output = link.poll(now: now)
-                    s.links[peer] = link
-                    s.wakeAt[peer] = output.nextWakeupMicros
+                for i in s.peers.indices where s.peers[i].dirty || s.peers[i].wakeAt.map({ $0 <= now }) == true {
+                    s.peers[i].dirty = false
+                    let output = s.peers[i].link.poll(now: now)
+                    s.peers[i].wakeAt = output.nextWakeupMicros
+                    let peer = s.peers[i].id
                     giveUps += output.gaveUp.map { (peer, $0) }
-                    for datagram in output.datagrams { transmit(datagram, to: peer, now: now, state: &s) }
+                    for datagram in output.datagrams { transmit(datagram, to: i, now: now, state: &s) }
                 }
-                dirty = []
                 s.delayed.sort { $0.time < $1.time }
                 while let first = s.delayed.first, first.time <= now {
                     s.delayed.removeFirst()
-                    if let address = s.addresses[first.peer] { socket.send(first.datagram, to: address) }
+                    if let i = s.index[first.peer], let address = s.peers[i].address { socket.send(first.datagram, to: address) }
                 }
-                let next = (Array(s.wakeAt.values) + s.delayed.map(\.time)).min()
-                return (s.running, next)
+                let next = min(s.peers.lazy.compactMap(\.wakeAt).min() ?? .max, s.delayed.first?.time ?? .max)
+                return (s.running, next == .max ? nil : next)
             }
             for (peer, message) in deliveries { onMessage(self, peer, message) }
             for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
@@ -201,14 +219,14 @@ public final class TransportEndpoint: @unchecked Sendable {
         }
     }
 
-    private func transmit(_ datagram: [UInt8], to peer: NodeID, now: UInt64, state s: inout State) {
-        guard let address = s.addresses[peer] else { return }
-        guard var emulator = s.emulator else {
+    private func transmit(_ datagram: [UInt8], to i: Int, now: UInt64, state s: inout State) {
+        guard let address = s.peers[i].address else { return }
+        guard s.emulator != nil else {
             socket.send(datagram, to: address)
             return
         }
-        let arrivals = emulator.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now)
-        s.emulator = emulator
+        let peer = s.peers[i].id
+        let arrivals = s.emulator?.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now) ?? []
         for arrival in arrivals {
             if arrival <= now {
                 socket.send(datagram, to: address)

@@ -63,7 +63,8 @@ public struct PeerLinkOutput: Sendable, Equatable {
 /// a gap, piggybacked on data), delivers each reliable message once, reassembles fragments.
 public struct PeerLink: Sendable {
     struct Unit: Sendable {
-        var sequenceFrame: [UInt8]
+        /// The message as a frame with its length; the Sequence frame in front of it is
+        /// written into each datagram that carries it.
         var messageFrame: [UInt8]
         var trafficClass: TrafficClass
         var deadline: UInt64
@@ -71,13 +72,13 @@ public struct PeerLink: Sendable {
         var handle: UInt64
         var transmissions = 0
         var queued = true
-        var size: Int { sequenceFrame.count + messageFrame.count }
+        func size(number: UInt64) -> Int { MessageSequence(number: number).frameSize + messageFrame.count }
     }
 
+    /// A packet awaiting its ack; only ack-eliciting packets are remembered.
     struct SentPacket: Sendable {
         var time: UInt64
         var units: [UInt64]
-        var ackEliciting: Bool
         var containsRetransmission: Bool
     }
 
@@ -87,6 +88,10 @@ public struct PeerLink: Sendable {
     var nextPacket: UInt64 = 0
     var nextMessageNumber: UInt64 = 0
     var units: [UInt64: Unit] = [:]
+    /// At or before the earliest deadline of `units` (nil: no units): kept exact when
+    /// deadlines expire, left early when units are acknowledged — so a poll finding
+    /// nothing due does not scan every unit.
+    var earliestDeadline: UInt64?
     var controlQueue: [UInt64] = []
     var bulkQueue: [UInt64] = []
     var unreliable: [(frame: [UInt8], key: String?, trafficClass: TrafficClass)] = []
@@ -133,6 +138,8 @@ public struct PeerLink: Sendable {
     public mutating func enqueue(_ outgoing: OutgoingMessage) -> Bool {
         if let key = outgoing.supersedeKey { supersede(key) }
         var frame: [UInt8] = []
+        // Most frames are smaller: one allocation instead of a few while the frame grows.
+        frame.reserveCapacity(128)
         outgoing.message.encodeFrame(into: &frame, last: false, compression: outgoing.trafficClass == .bulk ? config.compression : nil)
         if case .appendEntries(let append) = outgoing.message, !append.entries.isEmpty {
             var raw: [UInt8] = []
@@ -176,10 +183,9 @@ public struct PeerLink: Sendable {
         }
         let number = nextMessageNumber
         nextMessageNumber += 1
-        var sequence: [UInt8] = []
-        MessageSequence(number: number).encodeFrame(into: &sequence, last: false)
+        earliestDeadline = min(earliestDeadline ?? outgoing.deadlineMicros, outgoing.deadlineMicros)
         units[number] = Unit(
-            sequenceFrame: sequence, messageFrame: frame, trafficClass: outgoing.trafficClass,
+            messageFrame: frame, trafficClass: outgoing.trafficClass,
             deadline: outgoing.deadlineMicros, supersedeKey: outgoing.supersedeKey, handle: outgoing.handle)
         queue(number, outgoing.trafficClass)
         return true
@@ -200,19 +206,25 @@ public struct PeerLink: Sendable {
     private mutating func supersede(_ key: String) {
         let stale = units.filter { $0.value.supersedeKey == key }.map(\.key)
         for number in stale { units[number] = nil }
-        if !stale.isEmpty {
-            controlQueue.removeAll { units[$0] == nil }
-            bulkQueue.removeAll { units[$0] == nil }
-        }
+        if !stale.isEmpty { pruneQueues() }
         unreliable.removeAll { $0.key == key }
     }
 
     /// A frame written with a length, rewritten as a payload's last frame (length omitted).
     static func lastForm(_ frame: [UInt8]) -> [UInt8] {
-        guard let type = frame.first else { return frame }
-        var i = 1
-        while i < frame.count && frame[i] & 0x80 != 0 { i += 1 }
-        return [type | 0x80] + frame[min(i + 1, frame.count)...]
+        var bytes = frame
+        makeLastFrame(&bytes, at: 0)
+        return bytes
+    }
+
+    /// Rewrites the frame starting at `offset` — the final one in `buffer`, written with
+    /// its length — as a payload's last frame: sets the last-frame bit, drops the length.
+    static func makeLastFrame(_ buffer: inout [UInt8], at offset: Int) {
+        guard offset < buffer.count else { return }
+        buffer[offset] |= 0x80
+        var end = offset + 1
+        while end < buffer.count && buffer[end] & 0x80 != 0 { end += 1 }
+        buffer.removeSubrange((offset + 1)..<min(end + 1, buffer.count))
     }
 
     /// Runs timers and sends what is due: call after every input and at `nextWakeupMicros`.
@@ -220,7 +232,7 @@ public struct PeerLink: Sendable {
         var output = PeerLinkOutput()
         expireDeadlines(now)
         detectLosses(now)
-        if let lastSend = lastAckElicitingSentAt, sent.values.contains(where: \.ackEliciting),
+        if let lastSend = lastAckElicitingSentAt, !sent.isEmpty,
            now >= lastSend + rtt.timeoutMicros {
             // Nothing acknowledged for a whole RTO: send everything in flight again.
             rtt.timedOut()
@@ -237,7 +249,7 @@ public struct PeerLink: Sendable {
     }
 
     private mutating func expireDeadlines(_ now: UInt64) {
-        guard units.values.contains(where: { $0.deadline <= now }) else { return }
+        guard let floor = earliestDeadline, floor <= now else { return }
         let expired = units.filter { $0.value.deadline <= now }
         for (number, unit) in expired.sorted(by: { $0.key < $1.key }) {
             units[number] = nil
@@ -245,8 +257,14 @@ public struct PeerLink: Sendable {
             // A fragmented message is one handle, reported once.
             if !pendingGiveUps.contains(unit.handle) || unit.handle == 0 { pendingGiveUps.append(unit.handle) }
         }
-        controlQueue.removeAll { units[$0] == nil }
-        bulkQueue.removeAll { units[$0] == nil }
+        earliestDeadline = units.values.lazy.map(\.deadline).min()
+        if !expired.isEmpty { pruneQueues() }
+    }
+
+    /// Drops message numbers whose units are gone (acknowledged, superseded, expired).
+    private mutating func pruneQueues() {
+        controlQueue.removeAll { units.index(forKey: $0) == nil }
+        bulkQueue.removeAll { units.index(forKey: $0) == nil }
     }
 
     private func nextWakeup() -> UInt64? {
@@ -256,72 +274,87 @@ public struct PeerLink: Sendable {
         }
         consider(acks.ackDeadline)
         consider(lossTimer)
-        if let lastSend = lastAckElicitingSentAt, sent.values.contains(where: \.ackEliciting) {
+        if let lastSend = lastAckElicitingSentAt, !sent.isEmpty {
             consider(lastSend + rtt.timeoutMicros)
         }
-        for unit in units.values { consider(unit.deadline) }
+        consider(earliestDeadline)
         return next
     }
 
-    /// Builds one datagram from what is due, or nil when nothing is.
+    /// Builds one datagram from what is due, or nil when nothing is. Frames are written
+    /// straight into the datagram buffer, which is then sealed in place.
     private mutating func nextDatagram(_ now: UInt64) -> [UInt8]? {
         let hasData = !controlQueue.isEmpty || !bulkQueue.isEmpty || !unreliable.isEmpty
         let ackDue = acks.ackDeadline.map { $0 <= now } ?? false
         guard ackDue || (hasData && sent.count < config.maxPacketsInFlight) else { return nil }
 
-        var frames: [[UInt8]] = []
-        var size = 0
+        var datagram = DatagramSealer.newDatagram(payloadCapacity: config.payloadBudget)
+        let budgetEnd = DatagramHeader.size + config.payloadBudget
+        var lastFrameAt: Int?
         if acks.pendingSince != nil, let ack = acks.makeAck(at: now) {
-            var bytes: [UInt8] = []
-            ack.encodeFrame(into: &bytes, last: false)
-            frames.append(bytes)
-            size += bytes.count
+            lastFrameAt = datagram.count
+            ack.encodeFrame(into: &datagram, last: false)
         }
+        let acksEnd = datagram.count
         var carried: [UInt64] = []
         var retransmission = false
-        var elicits = false
         if sent.count < config.maxPacketsInFlight {
-            for queueIsControl in [true, false] {
-                var queue = queueIsControl ? controlQueue : bulkQueue
-                while let number = queue.first, let unit = units[number] {
-                    guard size + unit.size <= config.payloadBudget else { break }
-                    queue.removeFirst()
-                    frames.append(unit.sequenceFrame)
-                    frames.append(unit.messageFrame)
-                    size += unit.size
-                    carried.append(number)
-                    if unit.transmissions > 0 {
-                        retransmission = true
-                        stats.messagesRetransmitted += 1
-                    }
-                    units[number]?.transmissions += 1
-                    units[number]?.queued = false
-                    elicits = true
-                }
-                if queueIsControl { controlQueue = queue } else { bulkQueue = queue }
-                // Unreliable control frames ride before any bulk.
-                if queueIsControl {
-                    while let first = unreliable.first, size + first.frame.count <= config.payloadBudget {
-                        unreliable.removeFirst()
-                        frames.append(first.frame)
-                        size += first.frame.count
-                        elicits = true
-                    }
-                }
+            // Each queue is taken out of `self` while it is worked on, so that removing
+            // from it does not copy it.
+            var queue: [UInt64] = []
+            swap(&queue, &controlQueue)
+            takeUnits(from: &queue, into: &datagram, budgetEnd: budgetEnd, lastFrameAt: &lastFrameAt, carried: &carried, retransmission: &retransmission)
+            swap(&queue, &controlQueue)
+            // Unreliable control frames ride before any bulk.
+            while let first = unreliable.first, datagram.count + first.frame.count <= budgetEnd {
+                unreliable.removeFirst()
+                lastFrameAt = datagram.count
+                datagram += first.frame
             }
+            swap(&queue, &bulkQueue)
+            takeUnits(from: &queue, into: &datagram, budgetEnd: budgetEnd, lastFrameAt: &lastFrameAt, carried: &carried, retransmission: &retransmission)
+            swap(&queue, &bulkQueue)
         }
-        guard !frames.isEmpty else { return nil }
-        frames[frames.count - 1] = Self.lastForm(frames[frames.count - 1])
+        guard let lastFrameAt else { return nil }
+        // Anything beyond an ack asks to be acknowledged.
+        let elicits = datagram.count > acksEnd
+        Self.makeLastFrame(&datagram, at: lastFrameAt)
         guard let packet = PacketNumber(nextPacket) else { return nil }
         nextPacket += 1
-        let datagram = sealer.seal(payload: Array(frames.joined()), packet: packet, ackEliciting: elicits)
+        guard sealer.seal(&datagram, packet: packet, ackEliciting: elicits) else { return nil }
         stats.datagramsSent += 1
         stats.bytesSent += datagram.count
         if elicits {
-            sent[packet.value] = SentPacket(time: now, units: carried, ackEliciting: true, containsRetransmission: retransmission)
+            sent[packet.value] = SentPacket(time: now, units: carried, containsRetransmission: retransmission)
             lastAckElicitingSentAt = now
         }
         return datagram
+    }
+
+    /// Moves units from the front of `queue` into the datagram while they fit.
+    private mutating func takeUnits(
+        from queue: inout [UInt64], into datagram: inout [UInt8], budgetEnd: Int,
+        lastFrameAt: inout Int?, carried: inout [UInt64], retransmission: inout Bool
+    ) {
+        var taken = 0
+        // Units are read and updated where they lie in the dictionary (one lookup each,
+        // no copy of their frames).
+        while taken < queue.count, let slot = units.index(forKey: queue[taken]) {
+            let number = queue[taken]
+            guard datagram.count + units.values[slot].size(number: number) <= budgetEnd else { break }
+            carried.append(number)
+            taken += 1
+            MessageSequence(number: number).encodeFrame(into: &datagram, last: false)
+            lastFrameAt = datagram.count
+            datagram += units.values[slot].messageFrame
+            if units.values[slot].transmissions > 0 {
+                retransmission = true
+                stats.messagesRetransmitted += 1
+            }
+            units.values[slot].transmissions += 1
+            units.values[slot].queued = false
+        }
+        queue.removeFirst(taken)
     }
 
     // MARK: - Receiving
@@ -393,20 +426,21 @@ public struct PeerLink: Sendable {
     }
 
     private mutating func onAck(_ ack: AckFrame, _ now: UInt64) {
-        let newly = sent.keys.filter { pn in ack.ranges.contains { $0.lowest <= pn && pn <= $0.highest } }.sorted()
-        guard let largestNew = newly.last else { return }
-        if let packet = sent[largestNew], packet.ackEliciting, !packet.containsRetransmission, largestNew == ack.largest {
+        let newly = sent.keys.filter { pn in ack.ranges.contains { $0.lowest <= pn && pn <= $0.highest } }
+        guard let largestNew = newly.max() else { return }
+        if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
             rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)
         }
+        var queuedAcked = false
         for pn in newly {
             guard let packet = sent.removeValue(forKey: pn) else { continue }
             for number in packet.units {
-                units[number] = nil
+                // Still queued: marked lost and waiting to be resent, now needlessly.
+                if units.removeValue(forKey: number)?.queued == true { queuedAcked = true }
             }
         }
-        controlQueue.removeAll { units[$0] == nil }
-        bulkQueue.removeAll { units[$0] == nil }
+        if queuedAcked { pruneQueues() }
         largestAcked = max(largestAcked ?? 0, ack.largest)
         detectLosses(now)
     }

@@ -24,11 +24,12 @@ public struct ClusterKey: Sendable {
         }
     }
 
-    let key: SymmetricKey
+    /// The cipher keyed with this key (its context is set up once, not per datagram).
+    let aead: ChaChaPolyAEAD
 
     public init(bytes: [UInt8]) throws(LoadError) {
         guard bytes.count == Self.byteCount else { throw .wrongLength(source: "the given bytes", bytes: bytes.count) }
-        key = SymmetricKey(data: bytes)
+        aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes))
     }
 
     /// Parses 64 hex digits (surrounding white space ignored).
@@ -44,7 +45,7 @@ public struct ClusterKey: Sendable {
             index = next
         }
         guard bytes.count == Self.byteCount else { throw .wrongLength(source: source, bytes: bytes.count) }
-        key = SymmetricKey(data: bytes)
+        aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes))
     }
 
     /// The key from `file` if given, else from the environment.

@@ -1,5 +1,3 @@
-import Crypto
-import Foundation
 import Wire
 
 /// A datagram that passed the gate: authenticated, fresh, from this cluster.
@@ -26,7 +24,9 @@ public struct DatagramGate: Sendable {
         self.limits = limits
     }
 
-    public mutating func open(_ datagram: [UInt8]) -> OpenedDatagram? {
+    /// The datagram's payload if it passes, else nil (and the reason counted). Pass a
+    /// buffer nothing else holds: it is decrypted in place.
+    public mutating func open(_ datagram: consuming [UInt8]) -> OpenedDatagram? {
         switch check(datagram) {
         case .success(let opened):
             return opened
@@ -41,7 +41,7 @@ public struct DatagramGate: Sendable {
         drops.count(reason)
     }
 
-    private mutating func check(_ datagram: [UInt8]) -> Result<OpenedDatagram, DatagramDropReason> {
+    private mutating func check(_ datagram: consuming [UInt8]) -> Result<OpenedDatagram, DatagramDropReason> {
         guard datagram.count <= limits.maxDatagramBytes else { return .failure(.tooLarge) }
         guard datagram.count >= DatagramHeader.size else { return .failure(.malformed) }
         let header: DatagramHeader
@@ -51,31 +51,38 @@ public struct DatagramGate: Sendable {
             return .failure(.malformed)
         }
         guard header.clusterID == clusterID else { return .failure(.wrongCluster) }
-        let known = windows[header.sender]
-        if let known, header.keyEpoch < known.epoch { return .failure(.staleEpoch) }
+        let packet = header.packetNumber.value
         // A newer epoch (the sender restarted) starts a new window, once authenticated.
-        var window = known?.epoch == header.keyEpoch ? known?.window ?? ReplayWindow() : ReplayWindow()
-        guard window.check(header.packetNumber.value) == .fresh else { return .failure(.replay) }
+        let sameEpoch: Bool
+        switch windows[header.sender].map({ (epoch: $0.epoch, verdict: $0.window.check(packet)) }) {
+        case .some(let known) where header.keyEpoch < known.epoch:
+            return .failure(.staleEpoch)
+        case .some(let known) where header.keyEpoch == known.epoch:
+            guard known.verdict == .fresh else { return .failure(.replay) }
+            sameEpoch = true
+        default:
+            sameEpoch = false
+        }
 
-        let payload: [UInt8]
+        var payload = datagram
         switch (protection, header.kind) {
         case (.insecure, .plain):
-            payload = Array(datagram[DatagramHeader.size...])
+            break
         case (.sealed(let key), .sealed):
-            guard datagram.count >= DatagramHeader.size + DatagramHeader.tagSize else { return .failure(.malformed) }
-            let tagStart = datagram.count - DatagramHeader.tagSize
+            guard payload.count >= DatagramHeader.size + DatagramHeader.tagSize else { return .failure(.malformed) }
             let nonce = DatagramSealer.nonce(sender: header.sender, epoch: header.keyEpoch, packet: header.packetNumber)
-            guard let chachaNonce = try? ChaChaPoly.Nonce(data: nonce),
-                  let box = try? ChaChaPoly.SealedBox(
-                      nonce: chachaNonce, ciphertext: datagram[DatagramHeader.size..<tagStart], tag: datagram[tagStart...]),
-                  let plain = try? ChaChaPoly.open(box, using: key.key, authenticating: datagram[0..<DatagramHeader.size])
-            else { return .failure(.authentication) }
-            payload = Array(plain)
+            guard key.aead.open(&payload, from: DatagramHeader.size, nonce: nonce) else { return .failure(.authentication) }
         default:
             return .failure(.wrongProtection)
         }
-        window.accept(header.packetNumber.value)
-        windows[header.sender] = (header.keyEpoch, window)
+        payload.removeFirst(DatagramHeader.size)
+        if sameEpoch {
+            windows[header.sender]?.window.accept(packet)
+        } else {
+            var window = ReplayWindow()
+            window.accept(packet)
+            windows[header.sender] = (header.keyEpoch, window)
+        }
         return .success(OpenedDatagram(header: header, payload: payload))
     }
 }

@@ -1,5 +1,3 @@
-import Crypto
-import Foundation
 import Wire
 
 /// Seals outgoing datagrams: the 12-byte header is the associated data, the nonce is
@@ -18,37 +16,47 @@ public struct DatagramSealer: Sendable {
         self.keyEpoch = keyEpoch
     }
 
-    static func nonce(sender: NodeID, epoch: UInt16, packet: PacketNumber) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.appendUInt16(sender)
-        bytes.appendUInt16(epoch)
-        bytes.appendFixed(packet.value, width: 5)
-        return bytes + [0, 0, 0]
+    /// sender ‖ key epoch ‖ packet number ‖ three zero bytes, little-endian like the header.
+    static func nonce(sender: NodeID, epoch: UInt16, packet: PacketNumber) -> ChaChaPolyAEAD.Nonce {
+        ChaChaPolyAEAD.Nonce(
+            leading: UInt64(sender) | UInt64(epoch) << 16 | (packet.value & 0xFFFF_FFFF) << 32,
+            trailing: UInt32(truncatingIfNeeded: packet.value >> 32))
     }
 
-    /// The datagram carrying `payload` (encoded frames) as packet `packet`.
-    public func seal(payload: [UInt8], packet: PacketNumber, ackEliciting: Bool) -> [UInt8] {
+    /// A buffer to build a datagram in: room for the header, then append the payload's
+    /// frames and call `seal(_:packet:ackEliciting:)`.
+    public static func newDatagram(payloadCapacity: Int) -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(DatagramHeader.size + payloadCapacity + DatagramHeader.tagSize)
+        buffer.append(contentsOf: repeatElement(0, count: DatagramHeader.size))
+        return buffer
+    }
+
+    /// Turns a buffer from `newDatagram` holding the payload into the datagram sent as
+    /// packet `packet`: writes the header and, when sealed, encrypts the payload in place
+    /// and appends the tag. Returns false if sealing failed (then send nothing: the
+    /// message is retransmitted or reported lost like any lost packet).
+    public func seal(_ buffer: inout [UInt8], packet: PacketNumber, ackEliciting: Bool) -> Bool {
+        guard buffer.count >= DatagramHeader.size else { return false }
         var header = DatagramHeader(
             kind: .sealed, ackEliciting: ackEliciting, clusterID: clusterID, sender: sender,
             keyEpoch: keyEpoch, packetNumber: packet)
-        var out: [UInt8] = []
-        out.reserveCapacity(DatagramHeader.size + payload.count + DatagramHeader.tagSize)
         switch protection {
         case .insecure:
             header.kind = .plain
-            header.encode(into: &out)
-            out += payload
+            header.write(into: &buffer)
+            return true
         case .sealed(let key):
-            header.encode(into: &out)
-            let nonce = Self.nonce(sender: sender, epoch: keyEpoch, packet: packet)
-            // Sealing cannot fail for a 32-byte key and a 12-byte nonce; if it ever did,
-            // sending nothing is the safe outcome (the message times out as lost).
-            guard let chachaNonce = try? ChaChaPoly.Nonce(data: nonce),
-                  let box = try? ChaChaPoly.seal(payload, using: key.key, nonce: chachaNonce, authenticating: out)
-            else { return [] }
-            out += box.ciphertext
-            out += box.tag
+            header.write(into: &buffer)
+            return key.aead.seal(&buffer, from: DatagramHeader.size, nonce: Self.nonce(sender: sender, epoch: keyEpoch, packet: packet))
         }
-        return out
+    }
+
+    /// The datagram carrying `payload` (encoded frames) as packet `packet`; empty if
+    /// sealing failed.
+    public func seal(payload: [UInt8], packet: PacketNumber, ackEliciting: Bool) -> [UInt8] {
+        var buffer = Self.newDatagram(payloadCapacity: payload.count)
+        buffer += payload
+        return seal(&buffer, packet: packet, ackEliciting: ackEliciting) ? buffer : []
     }
 }

@@ -51,21 +51,21 @@ public struct ReplayWindow: Sendable, Equatable {
         bits[age / 64] |= 1 << UInt64(age % 64)
     }
 
-    /// Ages every recorded number by `distance` (bit i moves to i + distance).
+    /// Ages every recorded number by `distance` (bit i moves to i + distance), in place.
     private mutating func shift(by distance: UInt64) {
         guard distance < UInt64(Self.size) else {
-            bits = [UInt64](repeating: 0, count: Self.words)
+            for i in 0..<Self.words { bits[i] = 0 }
             return
         }
         let wordShift = Int(distance / 64)
         let bitShift = UInt64(distance % 64)
-        var shifted = [UInt64](repeating: 0, count: Self.words)
+        // Highest word first: each reads only words at or below the one it writes.
         for i in stride(from: Self.words - 1, through: wordShift, by: -1) {
             let source = i - wordShift
             var word = bits[source] << bitShift
             if bitShift > 0 && source > 0 { word |= bits[source - 1] >> (64 - bitShift) }
-            shifted[i] = word
+            bits[i] = word
         }
-        bits = shifted
+        for i in 0..<wordShift { bits[i] = 0 }
     }
 }

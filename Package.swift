@@ -23,10 +23,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "CSocketShims"),
+        .target(name: "CThreadShims"),
         .target(name: "Wire", dependencies: ["CZlib"]),
         .target(name: "Transport", dependencies: ["Wire", "CSocketShims", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Raft", dependencies: ["Wire"]),
-        .target(name: "Node", dependencies: ["Wire", "Transport", "Raft"]),
+        .target(name: "Node", dependencies: ["Wire", "Transport", "Raft", "CThreadShims"]),
         .executableTarget(
             name: "edgeraft",
             dependencies: ["Node", "Raft", "Transport", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -20,12 +20,14 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
 }
 
 /// Bits of a frame's type byte.
+@usableFromInline
 enum FrameTypeByte {
-    static let lastFrameBit: UInt8 = 0x80
-    static let kindShift: UInt8 = 3
+    @usableFromInline static let lastFrameBit: UInt8 = 0x80
+    @usableFromInline static let kindShift: UInt8 = 3
     static let kindMask: UInt8 = 0x0F
-    static let flagsMask: UInt8 = 0x07
+    @usableFromInline static let flagsMask: UInt8 = 0x07
 
+    @usableFromInline
     static func make(kind: FrameKind, flags: UInt8, last: Bool) -> UInt8 {
         (last ? lastFrameBit : 0) | (kind.rawValue << kindShift) | (flags & flagsMask)
     }
@@ -49,6 +51,8 @@ extension FrameBody {
     public var frameFlags: UInt8 { 0 }
 
     /// Appends this message as a frame; `last` omits the length (the payload's end implies it).
+    /// Inlinable: Transport writes Ack and Sequence frames into every datagram.
+    @inlinable
     public func encodeFrame(into out: inout [UInt8], last: Bool = true) {
         out.append(FrameTypeByte.make(kind: Self.frameKind, flags: frameFlags, last: last))
         if last {
@@ -69,6 +73,7 @@ extension FrameBody {
 extension Array where Element == UInt8 {
     /// Writes a varint length and then the body that `write` appends. Bodies are usually
     /// under 128 bytes, so one length byte is reserved and widened only when needed.
+    @usableFromInline
     mutating func appendLengthPrefixedBody(_ write: (inout [UInt8]) -> Void) {
         let lengthAt = count
         append(0)

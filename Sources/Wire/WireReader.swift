@@ -183,6 +183,9 @@ extension WireReader {
 extension Array where Element == UInt8 {
     /// Runs `body` with a reader over these bytes. (The standard library's
     /// `withUnsafeBytes` does not carry typed throws, hence the Result.)
+    // Inlinable so that callers in other modules get it specialized for their `T`: the
+    // generic version costs a metadata lookup and witness calls on every datagram.
+    @inlinable
     public func withWireReader<T>(
         limits: WireLimits = .default, _ body: (inout WireReader) throws(WireError) -> T
     ) throws(WireError) -> T {

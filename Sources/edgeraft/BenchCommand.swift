@@ -1,6 +1,8 @@
 import ArgumentParser
 import Node
 
+extension ThreadPlacement: ExpressibleByArgument {}
+
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -10,7 +12,13 @@ struct BenchCommand: ParsableCommand {
     struct TransportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "transport",
-            abstract: "Round trips over loopback through Transport, beside a bare UDP ping-pong.")
+            abstract: "Round trips over loopback through Transport, beside a bare UDP ping-pong.",
+            discussion: """
+                Both paths run in alternating blocks of one run and the ratio of their medians \
+                is printed. On an idle machine a woken thread waits for its core to wake up, \
+                which hides most of the work; --busy-cores keeps every core busy at idle \
+                priority so that the work shows.
+                """)
 
         @Option(help: "Round trips per path.")
         var rounds: Int = 20_000
@@ -21,16 +29,22 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Measure without encryption (insecure mode) too, to show what sealing costs.")
         var compareInsecure = false
 
+        @Flag(help: "Keep every core busy at idle priority while measuring.")
+        var busyCores = false
+
+        @Option(help: "Where client and server threads run: split (clients on one core, servers on another), same (one core) or free (unpinned).")
+        var placement: ThreadPlacement = .split
+
         func validate() throws {
             guard rounds >= 100 else { throw ValidationError("--rounds must be at least 100.") }
             guard (8...1100).contains(bytes) else { throw ValidationError("--bytes must be 8…1100.") }
         }
 
         func run() throws {
-            print(try TransportBenchmark.run(rounds: rounds, payloadBytes: bytes).render)
-            if compareInsecure {
-                print()
-                print(try TransportBenchmark.run(rounds: rounds, payloadBytes: bytes, sealed: false).render)
+            for sealed in compareInsecure ? [true, false] : [true] {
+                if !sealed { print() }
+                let options = TransportBenchmark.Options(rounds: rounds, payloadBytes: bytes, sealed: sealed, busyCores: busyCores, placement: placement)
+                print(try TransportBenchmark.run(options) { printError("\(sealed ? "sealed" : "insecure"): \($0)") }.render)
             }
         }
     }

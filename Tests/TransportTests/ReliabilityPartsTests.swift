@@ -39,6 +39,43 @@ import Wire
     }
 }
 
+@Suite struct DeliveredSetTests {
+    @Test func deliversEachNumberOnceInAnyOrder() {
+        var rng = SeededRandom(seed: 21)
+        // A limit never reached here (see the next test).
+        var delivered = DeliveredSet(limit: 1_000_000)
+        var model = Set<UInt64>()
+        for step in 0..<20_000 {
+            // Mostly in order (the fast path), with duplicates and numbers from the past
+            // and near future mixed in.
+            let base = UInt64(step / 2)
+            let n = rng.next() % 4 == 0 ? base + rng.next() % 50 - min(base, rng.next() % 50) : base
+            #expect(delivered.insert(n) == model.insert(n).inserted, "step \(step), number \(n)")
+            #expect(delivered.contains(n))
+        }
+        // Filling every gap folds the whole prefix into the floor.
+        for n in UInt64(0)..<10_100 {
+            #expect(delivered.insert(n) == model.insert(n).inserted)
+        }
+        #expect(delivered.floor >= 10_100)
+    }
+
+    @Test func pastTheLimitTheOldestGapIsGivenUp() {
+        var delivered = DeliveredSet(limit: 3)
+        for n in UInt64(1)...3 {
+            let inserted = delivered.insert(n)
+            #expect(inserted)
+        }
+        #expect(delivered.floor == 0, "0 is still awaited")
+        let fourth = delivered.insert(4)
+        #expect(fourth)
+        // Four numbers wait above the gap at 0: memory stays bounded, 0 counts as delivered.
+        #expect(delivered.floor == 5)
+        let late = delivered.insert(0)
+        #expect(!late)
+    }
+}
+
 @Suite struct RTTEstimatorTests {
     @Test func followsRFC6298() {
         var rtt = RTTEstimator(bounds: .init(initialMicros: 500_000, minimumMicros: 1_000, maximumMicros: 10_000_000))

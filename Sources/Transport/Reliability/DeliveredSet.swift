@@ -15,6 +15,11 @@ struct DeliveredSet: Sendable, Equatable {
 
     /// Marks `n` delivered; returns false if it already was (a duplicate).
     mutating func insert(_ n: UInt64) -> Bool {
+        // In order and nothing waiting above: the usual case, no hashing.
+        if n == floor && above.isEmpty {
+            floor += 1
+            return true
+        }
         guard !contains(n) else { return false }
         above.insert(n)
         while above.remove(floor) != nil { floor += 1 }

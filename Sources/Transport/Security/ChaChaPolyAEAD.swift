@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
 
-#if canImport(CCryptoBoringSSL)
+#if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
 // swift-crypto's own build of BoringSSL (not a declared product of the package, so it is
-// reached only when the module is there; the fallback below uses the public API).
+// reached only when the module is there; the fallback below uses the public API, and
+// `-Xswiftc -DEDGERAFT_PUBLIC_CHACHAPOLY` selects it on purpose, as CI does once).
 // Why: the public `ChaChaPoly` creates an AEAD context and several `Data` buffers per
 // call, ≈ 1.5 µs per 90-byte datagram here, seven times the 0.2 µs the cipher itself
 // takes; a datagram round trip seals and opens four times (bench/RESULTS.md).
@@ -21,35 +22,38 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
     public static let tagSize = 16
 
     /// Which implementation this build uses, for benchmark reports.
-    #if canImport(CCryptoBoringSSL)
+    #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
     public static let implementation = "BoringSSL EVP_AEAD via swift-crypto, context kept per key"
     #else
     public static let implementation = "swift-crypto ChaChaPoly"
     #endif
 
-    #if canImport(CCryptoBoringSSL)
+    #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
+    /// Holds the key; set up once, read-only afterwards.
     private let context: UnsafeMutablePointer<EVP_AEAD_CTX>
-    #endif
+    #else
     private let key: SymmetricKey
+    #endif
 
-    /// `key` must be 32 bytes (`ClusterKey` guarantees it).
+    /// `key` must be 32 bytes (`ClusterKey` checks that before it gets here).
     init(key: SymmetricKey) {
-        self.key = key
-        #if canImport(CCryptoBoringSSL)
+        #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         context = .allocate(capacity: 1)
         CCryptoBoringSSL_EVP_AEAD_CTX_zero(context)
         let initialised = key.withUnsafeBytes { raw in
             CCryptoBoringSSL_EVP_AEAD_CTX_init(
                 context, CCryptoBoringSSL_EVP_aead_chacha20_poly1305(),
-                raw.bindMemory(to: UInt8.self).baseAddress, raw.count, Self.tagSize, nil)
+                raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, Self.tagSize, nil)
         }
-        // Fails only for a key of the wrong length, which the initialiser's caller rules out.
+        // Fails only for a key of the wrong length, which ClusterKey rules out.
         precondition(initialised == 1, "ChaCha20-Poly1305 refused a \(key.bitCount)-bit key")
+        #else
+        self.key = key
         #endif
     }
 
     deinit {
-        #if canImport(CCryptoBoringSSL)
+        #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(context)
         context.deallocate()
         #endif
@@ -59,7 +63,7 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
     /// appends the tag. Returns false (buffer unspecified) only if the cipher failed.
     public func seal(_ buffer: inout [UInt8], from start: Int, nonce: Nonce) -> Bool {
         precondition(start >= 0 && start <= buffer.count, "seal: start outside the buffer")
-        #if canImport(CCryptoBoringSSL)
+        #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         let plaintextCount = buffer.count - start
         buffer.append(contentsOf: Self.zeroTag)
         var written = 0
@@ -89,7 +93,7 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
     public func open(_ buffer: inout [UInt8], from start: Int, nonce: Nonce) -> Bool {
         guard start >= 0, buffer.count - start >= Self.tagSize else { return false }
         let sealedCount = buffer.count - start
-        #if canImport(CCryptoBoringSSL)
+        #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         var written = 0
         let opened = nonce.withBytes { nonceBytes in
             buffer.withUnsafeMutableBufferPointer { all in

@@ -18,9 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
     ],
     targets: [
+        .target(name: "BenchSupport", dependencies: [.product(name: "Benchmark", package: "benchmark")]),
         .executableTarget(
             name: "WireCodec",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Wire", package: root.lastPathComponent),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
@@ -30,6 +32,7 @@ let package = Package(
         .executableTarget(
             name: "TransportPath",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Wire", package: root.lastPathComponent),
                 .product(name: "Transport", package: root.lastPathComponent),
                 .product(name: "Crypto", package: "swift-crypto"),

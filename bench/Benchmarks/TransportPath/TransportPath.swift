@@ -1,4 +1,5 @@
 import Benchmark
+import BenchSupport
 import Crypto
 import Transport
 import Wire
@@ -8,13 +9,7 @@ import Wire
 /// their receive gates — what each endpoint's event loop runs once per message. The
 /// swift-crypto public-API seal is here for comparison (see ChaChaPolyAEAD.swift).
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        timeUnits: .nanoseconds,
-        warmupIterations: 1000,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000_000)
+    Benchmark.defaultConfiguration = .edgeRaft
 
     // A fixed key, so that runs compare; never a real cluster key.
     guard let key = try? ClusterKey(bytes: [UInt8](repeating: 0x5A, count: 32)) else { return }

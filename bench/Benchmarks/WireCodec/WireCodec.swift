@@ -1,16 +1,11 @@
 import Benchmark
+import BenchSupport
 import Wire
 
 /// Encode and decode of each message kind (time and allocations), and deflate/inflate of
 /// a 64-entry batch. Encoders write into one reused buffer, as Transport will.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .mallocCountTotal, .throughput],
-        timeUnits: .nanoseconds,
-        warmupIterations: 1000,
-        scalingFactor: .kilo,
-        maxDuration: .seconds(2),
-        maxIterations: 1_000_000)
+    Benchmark.defaultConfiguration = .edgeRaft
 
     for (name, message) in Samples.messages {
         var bytes: [UInt8] = []

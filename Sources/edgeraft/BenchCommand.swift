@@ -44,7 +44,11 @@ struct BenchCommand: ParsableCommand {
             for sealed in compareInsecure ? [true, false] : [true] {
                 if !sealed { print() }
                 let options = TransportBenchmark.Options(rounds: rounds, payloadBytes: bytes, sealed: sealed, busyCores: busyCores, placement: placement)
-                print(try TransportBenchmark.run(options) { printError("\(sealed ? "sealed" : "insecure"): \($0)") }.render)
+                let result = try TransportBenchmark.run(
+                    options,
+                    progress: { printError("\(sealed ? "sealed" : "insecure"): \($0)") },
+                    warn: { printError("warning: \($0)") })
+                print(result.render)
             }
         }
     }

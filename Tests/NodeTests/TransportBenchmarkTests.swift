@@ -9,8 +9,10 @@ import Testing
         var options = TransportBenchmark.Options(rounds: 200, payloadBytes: 64, sealed: sealed, placement: .free)
         options.blocks = 4
         var blocks: [String] = []
-        let result = try TransportBenchmark.run(options) { blocks.append($0) }
+        var warnings: [String] = []
+        let result = try TransportBenchmark.run(options, progress: { blocks.append($0) }, warn: { warnings.append($0) })
         #expect(blocks.count == 4)
+        #expect(warnings.contains { $0.hasPrefix("INSECURE") } == !sealed, "insecure mode is announced")
         // 50 per block; Transport leaves out each block's first round trip (a thread hop).
         #expect(result.bareNanos.count == 200)
         #expect(result.transportNanos.count == 200)

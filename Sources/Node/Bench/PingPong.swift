@@ -128,6 +128,11 @@ final class TransportPingPong {
         return shared.block.withLock { $0.samples }
     }
 
+    /// What the endpoints say an operator should know (insecure mode, clamped buffers).
+    var startupWarnings: [String] {
+        Array(Set(client.startupWarnings + server.startupWarnings)).sorted()
+    }
+
     /// Average bytes of one request datagram so far (header, frames, tag).
     var bytesPerDatagram: Double {
         client.statistics(for: 2).map { Double($0.bytesSent) / Double(max($0.datagramsSent, 1)) } ?? 0

@@ -73,7 +73,11 @@ public enum TransportBenchmark {
         }
     }
 
-    public static func run(_ options: Options, progress: (String) -> Void = { _ in }) throws -> Result {
+    /// Runs the benchmark; `progress` hears of each block done, `warn` of what the
+    /// endpoints say at start (insecure mode among it).
+    public static func run(
+        _ options: Options, progress: (String) -> Void = { _ in }, warn: (String) -> Void = { _ in }
+    ) throws -> Result {
         let busy = options.busyCores ? BusyCores() : nil
         defer { busy?.stop() }
         // Threads inherit the pinning of the thread that starts them: servers are started
@@ -89,6 +93,7 @@ public enum TransportBenchmark {
             if let pinned { ThreadPlacement.pinCallingThread(to: pinned.client) }
         }
         defer { transport.stop() }
+        transport.startupWarnings.forEach(warn)
 
         let perBlock = max(options.rounds / options.blocks, 1)
         _ = bare.roundTrips(perBlock)

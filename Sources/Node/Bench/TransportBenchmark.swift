@@ -83,14 +83,15 @@ public enum TransportBenchmark {
         // Threads inherit the pinning of the thread that starts them: servers are started
         // while this thread is pinned to the server cores, then this thread — the bare
         // client — and the Transport client move to the client cores.
+        // Reported as pinned only if the system agreed.
         let usable = ThreadPlacement.usableCores
-        let pinned = options.placement.cores()
-        if let pinned { ThreadPlacement.pinCallingThread(to: pinned.server) }
-        defer { if pinned != nil { ThreadPlacement.pinCallingThread(to: usable) } }
+        var pinned = options.placement.cores()
+        if let cores = pinned, !ThreadPlacement.pinCallingThread(to: cores.server) { pinned = nil }
+        defer { ThreadPlacement.pinCallingThread(to: usable) }
         let bare = try BarePingPong(payloadBytes: options.payloadBytes)
         defer { bare.stop() }
         let transport = try TransportPingPong(payloadBytes: options.payloadBytes, sealed: options.sealed) {
-            if let pinned { ThreadPlacement.pinCallingThread(to: pinned.client) }
+            if let cores = pinned, !ThreadPlacement.pinCallingThread(to: cores.client) { pinned = nil }
         }
         defer { transport.stop() }
         transport.startupWarnings.forEach(warn)

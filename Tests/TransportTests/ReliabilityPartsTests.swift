@@ -193,3 +193,20 @@ import Wire
         #expect(e.dropped.queueFull == 1)
     }
 }
+
+@Suite struct LastFrameFormTests {
+    /// A frame written with its length and then made the payload's last is byte for byte
+    /// the frame written as last: for bodies whose length takes one, two or three bytes.
+    @Test(arguments: [0, 1, 100, 120, 121, 122, 200, 16_370, 16_380, 20_000])
+    func matchesTheEncodersLastForm(dataBytes: Int) {
+        let message = Message.installSnapshot(InstallSnapshot(
+            term: 3, lastIncludedIndex: 9, lastIncludedTerm: 2, offset: 0, done: true,
+            data: [UInt8](repeating: 0x61, count: dataBytes)))
+        var withLength: [UInt8] = [0xAB, 0xCD]
+        message.encodeFrame(into: &withLength, last: false)
+        PeerLink.makeLastFrame(&withLength, at: 2)
+        var last: [UInt8] = [0xAB, 0xCD]
+        message.encodeFrame(into: &last, last: true)
+        #expect(withLength == last)
+    }
+}

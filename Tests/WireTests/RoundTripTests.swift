@@ -75,6 +75,19 @@ import Testing
             #expect(bytes.count == DatagramHeader.size)
             let decoded = try bytes.withWireReader { (reader) throws(WireError) in try DatagramHeader.decode(from: &reader) }
             #expect(decoded == header)
+            // Written over the room left at the front of a datagram: the same bytes.
+            var datagram = [UInt8](repeating: 0xEE, count: DatagramHeader.size + 5)
+            header.write(into: &datagram)
+            #expect(Array(datagram.prefix(DatagramHeader.size)) == bytes)
+            #expect(datagram.suffix(5).allSatisfy { $0 == 0xEE })
+        }
+    }
+
+    @Test func sequenceFrameSizeIsWhatItsEncoderWrites() {
+        for number: UInt64 in [0, 1, 127, 128, 16_383, 16_384, 1 << 40, .max] {
+            var bytes: [UInt8] = []
+            MessageSequence(number: number).encodeFrame(into: &bytes, last: false)
+            #expect(bytes.count == MessageSequence(number: number).frameSize, "\(number)")
         }
     }
 

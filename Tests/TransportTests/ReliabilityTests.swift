@@ -31,6 +31,46 @@ import Wire
         #expect(h.gaveUp[1]!.isEmpty && h.link(1, 2).outstanding == 0)
     }
 
+    /// Small and fragmented messages, some with deadlines too short for a lossy link, both
+    /// ways at once: whatever the seed, nothing is delivered twice or invented, and every
+    /// message the sender did not give up on arrives.
+    @Test(arguments: UInt64(1)...24)
+    func mixedTrafficKeepsItsPromises(seed: UInt64) {
+        let lossy = LinkProfile(name: "lossy", delayMicros: 4_000, jitterMicros: 3_000, loss: 0.2, bitsPerSecond: 0)
+        var h = LinkHarness(nodes: [1, 2], conditions: .init(profile: lossy, duplication: 0.05), seed: seed)
+        var rng = SeededRandom(seed: seed)
+        let count = 400
+        for i in 0..<count {
+            let message: Message = i % 7 == 0
+                ? .installSnapshot(InstallSnapshot(
+                    term: UInt64(i), lastIncludedIndex: 1, lastIncludedTerm: 1, offset: 0, done: true,
+                    data: [UInt8](repeating: UInt8(truncatingIfNeeded: i), count: 1_000 + Int(rng.next() % 4_000))))
+                : Self.message(i)
+            let deadline = i % 5 == 0 ? h.now + 20_000 + rng.next() % 40_000 : .max
+            let (from, to): (NodeID, NodeID) = i % 2 == 0 ? (1, 2) : (2, 1)
+            h.send(from, to, OutgoingMessage(message, trafficClass: i % 3 == 0 ? .bulk : .control, deadlineMicros: deadline, handle: UInt64(i) + 1))
+            h.run(until: h.now + rng.next() % 3_000)
+        }
+        h.run(until: h.now + 600_000_000)
+        for (from, to) in [(NodeID(1), NodeID(2)), (2, 1)] {
+            let sent = Set((0..<count).filter { ($0 % 2 == 0) == (from == 1) }.map(UInt64.init))
+            let received = h.delivered[to]!.compactMap { message -> UInt64? in
+                switch message {
+                case .timeoutNow(let t): t.term
+                case .installSnapshot(let s): s.term
+                default: nil
+                }
+            }
+            let givenUp = Set(h.gaveUp[from]!.map { $0 - 1 })
+            #expect(Set(received).count == received.count, "seed \(seed): no duplicates \(from)→\(to)")
+            #expect(Set(received).isSubset(of: sent), "seed \(seed): nothing invented")
+            #expect(sent.subtracting(givenUp).isSubset(of: Set(received)), "seed \(seed): all not given up arrive")
+            #expect(givenUp.allSatisfy { $0 % 5 == 0 }, "seed \(seed): only short deadlines are given up")
+            #expect(h.link(from, to).outstanding == 0)
+            #expect(h.link(from, to).statistics.messagesRetransmitted > 0, "seed \(seed): the loss was real")
+        }
+    }
+
     @Test func aCleanLinkNeedsNoRetransmission() {
         let clean = LinkProfile(name: "clean", delayMicros: 3_000, jitterMicros: 0, loss: 0, bitsPerSecond: 0)
         var h = LinkHarness(nodes: [1, 2], conditions: .init(profile: clean), seed: 1)

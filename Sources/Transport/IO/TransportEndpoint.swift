@@ -165,10 +165,14 @@ public final class TransportEndpoint: @unchecked Sendable {
     private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler) {
         // Read the socket only when poll said so: every needless recvfrom is a syscall.
         var readable = true
+        // Kept across turns of the loop (emptied, capacity kept): no allocation per turn.
+        var batch: [(bytes: [UInt8], from: SocketAddress)] = []
+        var deliveries: [(NodeID, Message)] = []
+        var giveUps: [(NodeID, UInt64)] = []
         while true {
             let now = MonotonicClock.nowMicros()
-            var deliveries: [(NodeID, Message)] = []
-            var giveUps: [(NodeID, UInt64)] = []
+            deliveries.removeAll(keepingCapacity: true)
+            giveUps.removeAll(keepingCapacity: true)
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
                 for (peer, message) in s.inbox {
                     guard let i = s.index[peer] else { continue }
@@ -176,7 +180,7 @@ public final class TransportEndpoint: @unchecked Sendable {
                     s.peers[i].dirty = true
                 }
                 s.inbox = []
-                var batch = readable ? socket.receiveAll() : []
+                if readable { socket.receiveAll(into: &batch) }
                 batch.reverse()
                 // Popped, each datagram's buffer has one owner and is decrypted in place.
                 while let (bytes, _) = batch.popLast() {

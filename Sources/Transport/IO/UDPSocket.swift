@@ -92,8 +92,15 @@ public final class UDPSocket: @unchecked Sendable {
     /// fail authentication), which the 1,500-byte datagram limit makes moot.
     public func receiveAll(limit: Int = 64) -> [(bytes: [UInt8], from: SocketAddress)] {
         var result: [(bytes: [UInt8], from: SocketAddress)] = []
-        while result.count < limit {
-            let want = UInt32(min(Self.batch, limit - result.count))
+        receiveAll(into: &result, limit: limit)
+        return result
+    }
+
+    /// `receiveAll` appending to a caller's array (an event loop reuses one).
+    public func receiveAll(into result: inout [(bytes: [UInt8], from: SocketAddress)], limit: Int = 64) {
+        let start = result.count
+        while result.count - start < limit {
+            let want = UInt32(min(Self.batch, limit - (result.count - start)))
             let received = receiveBuffers.withUnsafeMutableBufferPointer { buffers in
                 receiveLengths.withUnsafeMutableBufferPointer { lengths in
                     receiveAddresses.withUnsafeMutableBufferPointer { addresses in
@@ -109,7 +116,6 @@ public final class UDPSocket: @unchecked Sendable {
             }
             if received < want { break }
         }
-        return result
     }
 
     /// Waits until readable or `timeoutMillis` passes (−1: forever); also wakes on `wakeFD`.

@@ -51,7 +51,8 @@ public struct AckTracker: Sendable, Equatable {
         unackedElicitingCount = 0
         gapSeen = false
         let delay = now >= largestReceivedAt ? now - largestReceivedAt : 0
-        return AckFrame(ranges: Array(ranges.prefix(maxRanges)), delayMicros: delay)
+        // Usually every range fits: then the frame shares this array instead of copying it.
+        return AckFrame(ranges: ranges.count <= maxRanges ? ranges : Array(ranges.prefix(maxRanges)), delayMicros: delay)
     }
 
     private mutating func insert(_ packet: UInt64) {

@@ -45,10 +45,11 @@ public struct DatagramHeader: Equatable, Sendable {
         out.appendFixed(packetNumber.value, width: 5)
     }
 
-    /// Overwrites the first `size` bytes of `buffer` (which must hold at least that many)
-    /// with this header: datagrams are built with room for it in front.
-    public func write(into buffer: inout [UInt8]) {
-        precondition(buffer.count >= Self.size, "no room for the datagram header")
+    /// Overwrites the first `size` bytes of `buffer` with this header: datagrams are built
+    /// with room for it in front. Returns false, writing nothing, if the buffer is shorter.
+    @discardableResult
+    public func write(into buffer: inout [UInt8]) -> Bool {
+        guard buffer.count >= Self.size else { return false }
         buffer.withUnsafeMutableBufferPointer { out in
             func put(_ value: UInt64, at offset: Int, width: Int) {
                 for i in 0..<width { out[offset + i] = UInt8(truncatingIfNeeded: value >> (8 * i)) }
@@ -59,6 +60,7 @@ public struct DatagramHeader: Equatable, Sendable {
             put(UInt64(keyEpoch), at: 5, width: 2)
             put(packetNumber.value, at: 7, width: 5)
         }
+        return true
     }
 
     private var firstByte: UInt8 {

@@ -22,17 +22,18 @@ import Wire
         + "3ff4def08e4b7a9de576d26586cec64b6116")
     static let rfcTag = bytes("1ae10b594f09e26a7e902ecbd0600691")
 
-    static func aead(_ key: [UInt8]) -> ChaChaPolyAEAD { ChaChaPolyAEAD(key: SymmetricKey(data: key)) }
+    static func aead(_ key: [UInt8]) throws -> ChaChaPolyAEAD { try #require(ChaChaPolyAEAD(key: SymmetricKey(data: key))) }
+    static func nonce(_ bytes: [UInt8]) throws -> ChaChaPolyAEAD.Nonce { try #require(ChaChaPolyAEAD.Nonce(bytes)) }
 
-    @Test func sealsTheRFC8439Example() {
+    @Test func sealsTheRFC8439Example() throws {
         var buffer = Self.rfcAAD + Self.rfcPlaintext
-        #expect(Self.aead(Self.rfcKey).seal(&buffer, from: Self.rfcAAD.count, nonce: .init(Self.rfcNonce)))
+        #expect(try Self.aead(Self.rfcKey).seal(&buffer, from: Self.rfcAAD.count, nonce: Self.nonce(Self.rfcNonce)))
         #expect(buffer == Self.rfcAAD + Self.rfcCiphertext + Self.rfcTag)
     }
 
-    @Test func opensTheRFC8439Example() {
+    @Test func opensTheRFC8439Example() throws {
         var buffer = Self.rfcAAD + Self.rfcCiphertext + Self.rfcTag
-        #expect(Self.aead(Self.rfcKey).open(&buffer, from: Self.rfcAAD.count, nonce: .init(Self.rfcNonce)))
+        #expect(try Self.aead(Self.rfcKey).open(&buffer, from: Self.rfcAAD.count, nonce: Self.nonce(Self.rfcNonce)))
         #expect(buffer == Self.rfcAAD + Self.rfcPlaintext)
     }
 
@@ -41,48 +42,55 @@ import Wire
         func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: rng.next()) } }
         for round in 0..<200 {
             let key = random(32)
-            let nonce = random(12)
+            let nonceBytes = random(12)
             let aad = random(Int(rng.next() % 20))
             let plaintext = random(round % 3 == 0 ? Int(rng.next() % 1500) : Int(rng.next() % 100))
-            let ours = Self.aead(key)
+            let ours = try Self.aead(key)
+            let nonce = try Self.nonce(nonceBytes)
             let theirs = SymmetricKey(data: key)
 
             var sealed = aad + plaintext
-            #expect(ours.seal(&sealed, from: aad.count, nonce: .init(nonce)))
+            #expect(ours.seal(&sealed, from: aad.count, nonce: nonce))
             let box = try ChaChaPoly.SealedBox(
-                nonce: ChaChaPoly.Nonce(data: nonce), ciphertext: sealed[aad.count..<(sealed.count - 16)], tag: sealed.suffix(16))
+                nonce: ChaChaPoly.Nonce(data: nonceBytes), ciphertext: sealed[aad.count..<(sealed.count - 16)], tag: sealed.suffix(16))
             #expect(Array(try ChaChaPoly.open(box, using: theirs, authenticating: aad)) == plaintext)
 
-            let reference = try ChaChaPoly.seal(plaintext, using: theirs, nonce: ChaChaPoly.Nonce(data: nonce), authenticating: aad)
+            let reference = try ChaChaPoly.seal(plaintext, using: theirs, nonce: ChaChaPoly.Nonce(data: nonceBytes), authenticating: aad)
             var received = aad + Array(reference.ciphertext) + Array(reference.tag)
             #expect(received == sealed, "round \(round): same key, nonce and input give the same bytes")
-            #expect(ours.open(&received, from: aad.count, nonce: .init(nonce)))
+            #expect(ours.open(&received, from: aad.count, nonce: nonce))
             #expect(received == aad + plaintext)
         }
     }
 
-    @Test func everyFlippedBitIsRefused() {
-        let aead = Self.aead(Self.rfcKey)
+    @Test func everyFlippedBitIsRefused() throws {
+        let aead = try Self.aead(Self.rfcKey)
+        let nonce = try Self.nonce(Self.rfcNonce)
         var sealed = Array(Self.rfcAAD.prefix(6)) + Array("hello, node 3".utf8)
-        #expect(aead.seal(&sealed, from: 6, nonce: .init(Self.rfcNonce)))
+        #expect(aead.seal(&sealed, from: 6, nonce: nonce))
         for bit in 0..<(sealed.count * 8) {
             var forged = sealed
             forged[bit / 8] ^= 1 << UInt8(bit % 8)
-            #expect(!aead.open(&forged, from: 6, nonce: .init(Self.rfcNonce)), "bit \(bit)")
+            #expect(!aead.open(&forged, from: 6, nonce: nonce), "bit \(bit)")
         }
         var wrongNonce = sealed
-        #expect(!aead.open(&wrongNonce, from: 6, nonce: .init([UInt8](repeating: 0, count: 12))))
+        #expect(try !aead.open(&wrongNonce, from: 6, nonce: Self.nonce([UInt8](repeating: 0, count: 12))))
         var wrongKey = sealed
-        #expect(!Self.aead([UInt8](repeating: 1, count: 32)).open(&wrongKey, from: 6, nonce: .init(Self.rfcNonce)))
+        #expect(try !Self.aead([UInt8](repeating: 1, count: 32)).open(&wrongKey, from: 6, nonce: nonce))
         var intact = sealed
-        #expect(aead.open(&intact, from: 6, nonce: .init(Self.rfcNonce)))
+        #expect(aead.open(&intact, from: 6, nonce: nonce))
     }
 
-    @Test func buffersShorterThanATagAreRefused() {
-        let aead = Self.aead(Self.rfcKey)
+    @Test func badSizesAreRefusedNotTrapped() throws {
+        let aead = try Self.aead(Self.rfcKey)
+        let nonce = try Self.nonce(Self.rfcNonce)
         for count in 0..<(6 + ChaChaPolyAEAD.tagSize) {
             var buffer = [UInt8](repeating: 0, count: count)
-            #expect(!aead.open(&buffer, from: 6, nonce: .init(Self.rfcNonce)), "\(count) bytes")
+            #expect(!aead.open(&buffer, from: 6, nonce: nonce), "\(count) bytes")
         }
+        var short = [UInt8](repeating: 0, count: 4)
+        #expect(!aead.seal(&short, from: 6, nonce: nonce), "the plaintext cannot start past the end")
+        #expect(ChaChaPolyAEAD(key: SymmetricKey(size: .bits128)) == nil, "a 16-byte key")
+        #expect(ChaChaPolyAEAD.Nonce([UInt8](repeating: 0, count: 8)) == nil, "an 8-byte nonce")
     }
 }

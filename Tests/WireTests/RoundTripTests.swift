@@ -77,9 +77,13 @@ import Testing
             #expect(decoded == header)
             // Written over the room left at the front of a datagram: the same bytes.
             var datagram = [UInt8](repeating: 0xEE, count: DatagramHeader.size + 5)
-            header.write(into: &datagram)
+            let written = header.write(into: &datagram)
+            #expect(written)
             #expect(Array(datagram.prefix(DatagramHeader.size)) == bytes)
             #expect(datagram.suffix(5).allSatisfy { $0 == 0xEE })
+            var tooShort = [UInt8](repeating: 0xEE, count: DatagramHeader.size - 1)
+            let refused = !header.write(into: &tooShort)
+            #expect(refused && tooShort.allSatisfy { $0 == 0xEE }, "no room: nothing written")
         }
     }
 

@@ -35,18 +35,22 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
     private let key: SymmetricKey
     #endif
 
-    /// `key` must be 32 bytes (`ClusterKey` checks that before it gets here).
-    init(key: SymmetricKey) {
+    /// Nil unless `key` has 32 bytes.
+    init?(key: SymmetricKey) {
+        guard key.bitCount == 256 else { return nil }
         #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
-        context = .allocate(capacity: 1)
+        let context = UnsafeMutablePointer<EVP_AEAD_CTX>.allocate(capacity: 1)
         CCryptoBoringSSL_EVP_AEAD_CTX_zero(context)
         let initialised = key.withUnsafeBytes { raw in
             CCryptoBoringSSL_EVP_AEAD_CTX_init(
                 context, CCryptoBoringSSL_EVP_aead_chacha20_poly1305(),
                 raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, Self.tagSize, nil)
         }
-        // Fails only for a key of the wrong length, which ClusterKey rules out.
-        precondition(initialised == 1, "ChaCha20-Poly1305 refused a \(key.bitCount)-bit key")
+        guard initialised == 1 else {
+            context.deallocate()
+            return nil
+        }
+        self.context = context
         #else
         self.key = key
         #endif
@@ -62,7 +66,7 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
     /// Encrypts `buffer[start...]` in place, authenticating `buffer[..<start]` too, and
     /// appends the tag. Returns false (buffer unspecified) only if the cipher failed.
     public func seal(_ buffer: inout [UInt8], from start: Int, nonce: Nonce) -> Bool {
-        precondition(start >= 0 && start <= buffer.count, "seal: start outside the buffer")
+        guard start >= 0 && start <= buffer.count else { return false }
         #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         let plaintextCount = buffer.count - start
         buffer.append(contentsOf: Self.zeroTag)
@@ -124,9 +128,9 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
     public struct Nonce: Sendable, Equatable {
         private var storage: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
-        /// The nonce made of these 12 bytes.
-        public init(_ bytes: [UInt8]) {
-            precondition(bytes.count == ChaChaPolyAEAD.nonceSize, "a nonce has 12 bytes")
+        /// The nonce made of these bytes; nil unless there are 12.
+        public init?(_ bytes: [UInt8]) {
+            guard bytes.count == ChaChaPolyAEAD.nonceSize else { return nil }
             storage = (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5],
                        bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11])
         }

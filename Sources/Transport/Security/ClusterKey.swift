@@ -28,8 +28,10 @@ public struct ClusterKey: Sendable {
     let aead: ChaChaPolyAEAD
 
     public init(bytes: [UInt8]) throws(LoadError) {
-        guard bytes.count == Self.byteCount else { throw .wrongLength(source: "the given bytes", bytes: bytes.count) }
-        aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes))
+        guard bytes.count == Self.byteCount, let aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes)) else {
+            throw .wrongLength(source: "the given bytes", bytes: bytes.count)
+        }
+        self.aead = aead
     }
 
     /// Parses 64 hex digits (surrounding white space ignored).
@@ -44,8 +46,10 @@ public struct ClusterKey: Sendable {
             bytes.append(byte)
             index = next
         }
-        guard bytes.count == Self.byteCount else { throw .wrongLength(source: source, bytes: bytes.count) }
-        aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes))
+        guard bytes.count == Self.byteCount, let aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes)) else {
+            throw .wrongLength(source: source, bytes: bytes.count)
+        }
+        self.aead = aead
     }
 
     /// The key from `file` if given, else from the environment.

@@ -37,18 +37,16 @@ public struct DatagramSealer: Sendable {
     /// and appends the tag. Returns false if sealing failed (then send nothing: the
     /// message is retransmitted or reported lost like any lost packet).
     public func seal(_ buffer: inout [UInt8], packet: PacketNumber, ackEliciting: Bool) -> Bool {
-        guard buffer.count >= DatagramHeader.size else { return false }
         var header = DatagramHeader(
             kind: .sealed, ackEliciting: ackEliciting, clusterID: clusterID, sender: sender,
             keyEpoch: keyEpoch, packetNumber: packet)
         switch protection {
         case .insecure:
             header.kind = .plain
-            header.write(into: &buffer)
-            return true
+            return header.write(into: &buffer)
         case .sealed(let key):
-            header.write(into: &buffer)
-            return key.aead.seal(&buffer, from: DatagramHeader.size, nonce: Self.nonce(sender: sender, epoch: keyEpoch, packet: packet))
+            return header.write(into: &buffer)
+                && key.aead.seal(&buffer, from: DatagramHeader.size, nonce: Self.nonce(sender: sender, epoch: keyEpoch, packet: packet))
         }
     }
 

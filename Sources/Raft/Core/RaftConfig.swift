@@ -42,8 +42,10 @@ public struct RaftConfig: Sendable, Equatable {
     public var compactAfterBytes: Int = 4 * 1024 * 1024
     /// Proposals held at once while campaigning (on-demand mode).
     public var maxHeldProposals: Int = 256
-    /// Seeds the randomized election timeout, so simulations replay exactly.
-    public var seed: UInt64 = 1
+    /// Seeds the randomized election timeout, so simulations replay exactly (nodes given
+    /// the same seed still draw independent streams: the id is mixed in). nil, the
+    /// default: each node seeds itself from the operating system's random source.
+    public var seed: UInt64? = nil
 
     public init(id: NodeID, voters: [NodeID]) {
         self.id = id

@@ -16,6 +16,8 @@ extension RaftNode {
     /// Hands leadership to `target` once its log is complete; proposals are refused meanwhile.
     public mutating func transferLeadership(to target: NodeID) {
         guard role == .leader, target != id, membership.isVoter(target), let pr = progress[target] else { return }
+        // Asked again for the transfer under way: it keeps its deadline.
+        if transferee == target { return }
         transferee = target
         electionElapsed = 0
         if pr.match == log.lastIndex {
@@ -37,6 +39,7 @@ extension RaftNode {
         votes = [:]
         progress = [:]
         transferee = nil
+        matchedWithLeader = 0
         resetElectionTimer()
     }
 
@@ -75,7 +78,9 @@ extension RaftNode {
         leaderTicks = 0
         progress = [:]
         for peer in membership.members where peer != id {
-            addProgress(peer)
+            // Votes do not count as activity: a peer must answer this term's leader, or
+            // a leader cut off right after its election would lead for two timeouts.
+            addProgress(peer, recentlyActive: false)
         }
         // A new term's first entry: committing it commits everything before it (§5.4.2).
         _ = appendLocal(kind: .noop, payload: [])
@@ -87,9 +92,11 @@ extension RaftNode {
         maybeCommit()
     }
 
-    mutating func addProgress(_ peer: NodeID) {
+    /// A member joining mid-term counts as active until the next check-quorum round, so
+    /// that adding it cannot make the leader step down before it was even contacted.
+    mutating func addProgress(_ peer: NodeID, recentlyActive: Bool = true) {
         var pr = Progress(next: log.lastIndex + 1)
-        pr.recentActive = true
+        pr.recentActive = recentlyActive
         pr.lastProgressTick = leaderTicks
         progress[peer] = pr
     }
@@ -151,8 +158,10 @@ extension RaftNode {
     }
 
     mutating func handleVoteRequest(from: NodeID, _ request: RequestVote) {
+        // The candidate's membership decides who votes: a learner whose promotion has not
+        // reached it yet still answers, on the log rule alone (Raft thesis §4.1).
         let canVote = vote == from || (vote == nil && leader == nil) || (request.preVote && request.term > term)
-        if canVote && isVoter && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm) {
+        if canVote && log.isUpToDate(lastIndex: request.lastLogIndex, lastTerm: request.lastLogTerm) {
             send(to: from, .voteResponse(VoteResponse(term: request.term, granted: true, preVote: request.preVote, handlingMicros: 0)))
             if !request.preVote {
                 vote = from

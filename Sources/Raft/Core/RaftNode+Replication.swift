@@ -52,9 +52,14 @@ extension RaftNode {
             }
         }
         let lastNew = append.prevLogIndex + UInt64(incoming.count)
-        let newCommit = min(append.leaderCommit, lastNew)
+        matchedWithLeader = max(matchedWithLeader, lastNew)
+        // Everything through `matched` is the leader's own log: its commit index may be
+        // taken that far, even from a heartbeat checked at an older (stale) match.
+        let matched = min(matchedWithLeader, log.lastIndex)
+        let newCommit = min(append.leaderCommit, matched)
         if newCommit > commitIndex { commitIndex = newCommit }
-        send(to: from, .appendResponse(AppendResponse(term: term, success: true, index: lastNew, handlingMicros: 0)))
+        // Reporting `matched` rather than `lastNew` repairs an acknowledgement that was lost.
+        send(to: from, .appendResponse(AppendResponse(term: term, success: true, index: matched, handlingMicros: 0)))
     }
 
     mutating func handleAppendResponse(from: NodeID, _ response: AppendResponse) {
@@ -63,9 +68,10 @@ extension RaftNode {
             let moved = pr.acknowledge(response.index)
             if moved { pr.lastProgressTick = leaderTicks }
             if pr.state == .probe {
-                // Any answer unblocks a probe; a moving one proves where the follower is.
+                // Any answer unblocks a probe; a success at or past the match proves where
+                // the follower is, even when it had everything already (etcd does the same).
                 pr.probeSent = false
-                if moved { pr.becomeReplicate() }
+                if moved || response.index == pr.match { pr.becomeReplicate() }
             }
             progress[from] = pr
             if moved { maybeCommit() }
@@ -115,8 +121,10 @@ extension RaftNode {
         for peer in progress.keys.sorted() { sendAppend(to: peer) }
     }
 
-    /// Heartbeats prove leadership and carry the commit index, capped at what each
-    /// follower is known to hold; they never carry entries.
+    /// Heartbeats prove leadership and carry the commit index; they never carry entries.
+    /// The follower takes the commit index only as far as its log is known to match
+    /// this leader's (`matchedWithLeader`), so it is not capped here: a follower whose
+    /// acknowledgement was lost still learns it at the next heartbeat.
     mutating func broadcastHeartbeat(retiring: Bool) {
         for peer in progress.keys.sorted() {
             guard let pr = progress[peer] else { continue }
@@ -125,7 +133,7 @@ extension RaftNode {
             let prev = matchTerm == nil ? 0 : pr.match
             send(to: peer, .appendEntries(AppendEntries(
                 term: term, prevLogIndex: prev, prevLogTerm: matchTerm ?? 0,
-                leaderCommit: min(commitIndex, prev), retiring: retiring)))
+                leaderCommit: commitIndex, retiring: retiring)))
         }
     }
 

@@ -57,6 +57,9 @@ extension RaftNode {
         if response.installed {
             pr.match = max(pr.match, pr.snapshotIndex)
             pr.becomeProbe()
+            // Installed: its position is known, so replication pipelines at once (unless
+            // the log was compacted past it meanwhile, and the next append finds out).
+            if pr.match + 1 >= log.firstIndex { pr.becomeReplicate() }
             progress[from] = pr
             maybeCommit()
             sendAppend(to: from)

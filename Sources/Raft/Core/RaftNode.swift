@@ -32,6 +32,10 @@ public struct RaftNode: Sendable {
     /// A snapshot being received: its position and the bytes so far.
     var incomingSnapshot: (position: LogPosition, bytes: [UInt8])?
 
+    /// As a follower: the last index its log is known to share with the current leader's,
+    /// from that leader's successful appends this term (0 after any change of leader).
+    var matchedWithLeader: UInt64 = 0
+
     var votes: [NodeID: Bool] = [:]
     var progress: [NodeID: Progress] = [:]
     var electionElapsed = 0
@@ -76,7 +80,7 @@ public struct RaftNode: Sendable {
         self.snapshotMembership = snapshot?.membership ?? Membership(voters: config.voters, learners: config.learners)
         self.membership = snapshotMembership
         self.snapshotTransfer = snapshot?.transferBytes()
-        self.rng = SeededRandom(seed: config.seed ^ UInt64(config.id) &* 0x9E37_79B9_7F4A_7C15)
+        self.rng = ElectionRandomness.generator(seed: config.seed, id: config.id)
         recomputeMembership()
         resetElectionTimer()
     }

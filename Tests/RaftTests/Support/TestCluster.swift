@@ -21,10 +21,12 @@ struct TestCluster {
     /// How many forwarded proposals were delivered.
     var forwardsDelivered = 0
 
-    init(_ ids: [NodeID], configure: (inout RaftConfig) -> Void = { _ in }) {
+    /// With `defaultRandomness`, nodes keep `RaftConfig`'s default seed, as a real node does;
+    /// otherwise each gets a fixed seed of its own so the scenario replays exactly.
+    init(_ ids: [NodeID], defaultRandomness: Bool = false, configure: (inout RaftConfig) -> Void = { _ in }) {
         for id in ids {
             var config = RaftConfig(id: id, voters: ids)
-            config.seed = UInt64(id) * 7 + 1
+            if !defaultRandomness { config.seed = UInt64(id) * 7 + 1 }
             configure(&config)
             nodes[id] = RaftNode(config: config)
             disk[id] = (HardState(), [])
@@ -130,6 +132,14 @@ struct TestCluster {
     mutating func tickAll(_ times: Int = 1) {
         for _ in 0..<times {
             for id in nodes.keys.sorted() { nodes[id]!.tick() }
+            settle()
+        }
+    }
+
+    /// Ticks only `ids` (the others are down: cut them off too).
+    mutating func tick(only ids: [NodeID], _ times: Int = 1) {
+        for _ in 0..<times {
+            for id in ids.sorted() { nodes[id]!.tick() }
             settle()
         }
     }

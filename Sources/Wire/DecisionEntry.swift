@@ -50,9 +50,21 @@ public struct DecisionEntry: Equatable, Sendable {
         return out
     }
 
+    /// The most bytes a decision adds after its request body: chosen node, leader, term,
+    /// timestamp, load count and `maxNodes` loads, each at its largest encoding.
+    public static func maxBytesAroundRequest(_ limits: WireLimits) -> Int {
+        let node = varintSize(UInt64(NodeID.max))
+        let load = node + WorkloadReport.maxEncodedBytes
+        return node + node + varintSize(limits.maxTermOrIndex) + varintSize(UInt64.max)
+            + varintSize(UInt64(limits.maxNodes)) + limits.maxNodes * load
+    }
+
     /// Decodes an entry payload, which must hold exactly one decision.
     public static func decode(_ bytes: [UInt8], limits: WireLimits = .default) throws(WireError) -> DecisionEntry {
-        try bytes.withWireReader(limits: limits) { (reader) throws(WireError) -> DecisionEntry in
+        guard bytes.count <= limits.maxEntryBytes else {
+            throw WireError(.lengthOverLimit(length: UInt64(bytes.count), limit: limits.maxEntryBytes), at: 0, field: "decision entry")
+        }
+        return try bytes.withWireReader(limits: limits) { (reader) throws(WireError) -> DecisionEntry in
             let request = try DeployRequest.decodeBody(from: &reader, flags: 0)
             let chosen = try reader.readNodeID("chosen node")
             let leader = try reader.readNodeID("leader")

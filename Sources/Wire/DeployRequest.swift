@@ -87,8 +87,11 @@ public struct DeployRequest: FrameBody, Hashable {
         Self.encode(labels, into: &out)
     }
 
+    /// Refuses a body over `maxDeployRequestBytes` (checked once it is read; every field is
+    /// bounded on its own first), so that every request that decodes fits in its log entry.
     public static func decodeBody(from reader: inout WireReader, flags: UInt8) throws(WireError) -> DeployRequest {
         let limits = reader.limits
+        let start = reader.offset
         let requestID = try reader.readVarint("request id")
         let service = try reader.readString("service name", limit: limits.maxNameBytes)
         let image = try reader.readString("image", limit: limits.maxTextBytes)
@@ -115,6 +118,11 @@ public struct DeployRequest: FrameBody, Hashable {
         let cpu = UInt32(try reader.readVarint("cpu requested", max: UInt64(UInt32.max)))
         let memory = UInt32(try reader.readVarint("memory requested", max: UInt64(UInt32.max)))
         let labels = try decodeKeyValues(from: &reader, "labels")
+        let bodyBytes = reader.offset - start
+        guard bodyBytes <= limits.maxDeployRequestBytes else {
+            throw WireError(
+                .lengthOverLimit(length: UInt64(bodyBytes), limit: limits.maxDeployRequestBytes), at: start, field: "deploy request")
+        }
         return DeployRequest(
             requestID: requestID, service: service, image: image, command: command,
             environment: environment, ports: ports, cpuMillicores: cpu, memoryMiB: memory, labels: labels)

@@ -32,7 +32,10 @@ public struct OutcomeEntry: Equatable, Sendable {
 
     /// Decodes an entry payload, which must hold exactly one outcome.
     public static func decode(_ bytes: [UInt8], limits: WireLimits = .default) throws(WireError) -> OutcomeEntry {
-        try bytes.withWireReader(limits: limits) { (reader) throws(WireError) -> OutcomeEntry in
+        guard bytes.count <= limits.maxEntryBytes else {
+            throw WireError(.lengthOverLimit(length: UInt64(bytes.count), limit: limits.maxEntryBytes), at: 0, field: "outcome entry")
+        }
+        return try bytes.withWireReader(limits: limits) { (reader) throws(WireError) -> OutcomeEntry in
             let entry = OutcomeEntry(
                 requestID: try reader.readVarint("request id"),
                 decisionIndex: try reader.readTermOrIndex("decision index"),

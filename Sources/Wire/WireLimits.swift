@@ -10,7 +10,10 @@ public struct WireLimits: Sendable, Equatable {
     public var maxTermOrIndex: UInt64 = (1 << 48) - 1
     /// Entries in one AppendEntries batch.
     public var maxEntriesPerBatch: Int = 1024
-    /// Bytes of one log entry's payload.
+    /// Bytes of one log entry's payload: the one entry-size limit. Raft refuses a larger
+    /// proposal, AppendEntries a larger entry, the write-ahead log a larger record, and
+    /// every request that becomes an entry is bounded so that its entry fits
+    /// (`maxDeployRequestBytes`).
     public var maxEntryBytes: Int = 64 * 1024
     /// Bytes of an encoded entry batch (after inflating, if it came compressed).
     public var maxBatchBytes: Int = 1024 * 1024
@@ -32,6 +35,13 @@ public struct WireLimits: Sendable, Equatable {
     public var maxNodes: Int = 256
 
     public init() {}
+
+    /// Bytes of a deploy request's body: what is left of `maxEntryBytes` once the largest
+    /// decision entry around it (`DecisionEntry.maxBytesAroundRequest`) is taken off, so a
+    /// request that decodes always fits in the log entry it becomes.
+    public var maxDeployRequestBytes: Int {
+        max(maxEntryBytes - DecisionEntry.maxBytesAroundRequest(self), 0)
+    }
 
     public static let `default` = WireLimits()
 }

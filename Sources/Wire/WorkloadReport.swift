@@ -6,6 +6,8 @@
 /// free CPU (millicores), free memory (MiB), sample age (ms).
 public struct WorkloadReport: Equatable, Sendable, Hashable {
     public static let maxPermille: UInt16 = 1000
+    /// The longest encoding: two permille fields of 2 bytes, four 32-bit fields of 5.
+    public static let maxEncodedBytes = 2 * varintSize(UInt64(maxPermille)) + 4 * varintSize(UInt64(UInt32.max))
 
     public var cpuBusyPermille: UInt16
     public var memoryUsedMiB: UInt32

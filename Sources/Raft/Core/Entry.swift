@@ -2,6 +2,10 @@ import Wire
 
 /// A log entry with its position.
 public struct Entry: Equatable, Sendable {
+    /// The one entry-size limit (`WireLimits.maxEntryBytes`): the largest payload a
+    /// proposal may carry, the largest AppendEntries carries, and the write-ahead log stores.
+    public static let maxPayloadBytes = WireLimits.default.maxEntryBytes
+
     public var index: UInt64
     public var term: UInt64
     public var kind: EntryKind

@@ -44,6 +44,9 @@ public enum DropReason: Equatable, Sendable {
     case notLeader
     /// The change would change nothing, or leave no voter.
     case invalidChange
+    /// The payload is over the entry-size limit (`Entry.maxPayloadBytes`): no follower
+    /// would take the entry, and replication would stop behind it.
+    case entryTooLarge(bytes: Int, limit: Int)
 }
 
 /// Proposals held during a campaign that another node won: forward them to it.

@@ -154,6 +154,9 @@ public struct RaftNode: Sendable {
 
     public mutating func propose(_ proposal: Proposal) -> ProposalOutcome {
         if storageHasFailed { return .dropped(.storageFailed) }
+        guard proposal.payload.count <= Entry.maxPayloadBytes else {
+            return .dropped(.entryTooLarge(bytes: proposal.payload.count, limit: Entry.maxPayloadBytes))
+        }
         if role == .leader {
             if transferee != nil { return .dropped(.transferring) }
             let index = appendLocal(kind: proposal.kind, payload: proposal.payload)

@@ -108,4 +108,42 @@ import Wire
         #expect(!response.installed && response.nextOffset == 0)
         #expect(follower.commitIndex == 0)
     }
+    /// A 16 MiB snapshot in 16 KiB chunks (1,024 of them). The partial snapshot must grow
+    /// in place: each time its buffer moves, the bytes it held were copied, and those
+    /// copies must add up to at most twice the snapshot (a growing array doubles), not to
+    /// about 8 GiB — half a snapshot per chunk, as when every chunk copied the whole.
+    @Test func aLargeSnapshotIsReceivedWithoutCopyingItPerChunk() {
+        var data = [UInt8](repeating: 0xAB, count: 16 << 20)
+        data[0] = 1
+        data[data.count - 1] = 2
+        let snapshot = Snapshot(position: LogPosition(index: 50, term: 2), membership: Membership(voters: [1, 2]), data: data)
+        let blob = snapshot.transferBytes()
+        let chunkBytes = 16 * 1024
+        var follower = RaftNode(config: RaftConfig(id: 2, voters: [1, 2]))
+        /// Where the partial snapshot's bytes are now, and how many there are.
+        func partial(_ node: RaftNode) -> (address: UInt, count: Int)? {
+            node.incomingSnapshot?.bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress.map { (UInt(bitPattern: $0), buffer.count) }
+            } ?? nil
+        }
+        var copied = 0
+        var chunks = 0
+        var installed: Snapshot?
+        for start in stride(from: 0, to: blob.count, by: chunkBytes) {
+            let end = min(start + chunkBytes, blob.count)
+            let before = partial(follower)
+            follower.step(Envelope(from: 1, to: 2, .installSnapshot(InstallSnapshot(
+                term: 2, lastIncludedIndex: 50, lastIncludedTerm: 2, offset: UInt64(start),
+                done: end == blob.count, data: Array(blob[start..<end])))))
+            chunks += 1
+            if let before, let after = partial(follower), after.address != before.address {
+                copied += before.count
+            }
+            let ready = follower.takeReady()
+            if let snapshot = ready.snapshotToInstall { installed = snapshot }
+        }
+        #expect(chunks == 1025)
+        #expect(installed == snapshot, "the whole snapshot arrived and was installed")
+        #expect(copied <= 2 * blob.count, "\(copied) bytes copied while receiving \(blob.count)")
+    }
 }

@@ -76,9 +76,9 @@ public struct AppendEntries: FrameBody {
         if flags & compressedFlag != 0 {
             // A compressed flag on a heartbeat has nothing to describe.
             guard !reader.isAtEnd else { throw WireError(.badFlags(flags), at: flagsAt, field: "frame flags") }
-            entries = try EntryBatch.decodeCompressed(from: &reader, term: term)
+            entries = try EntryBatch.decodeCompressed(from: &reader, term: term, prevLogIndex: prevLogIndex)
         } else if !reader.isAtEnd {
-            entries = try EntryBatch.decode(from: &reader, term: term)
+            entries = try EntryBatch.decode(from: &reader, term: term, prevLogIndex: prevLogIndex)
         }
         return AppendEntries(
             term: term, prevLogIndex: prevLogIndex, prevLogTerm: prevLogTerm,

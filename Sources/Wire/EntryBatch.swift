@@ -41,7 +41,9 @@ enum EntryBatch {
         return out.count + policy.minimumSavingBytes <= raw.count ? out : nil
     }
 
-    static func decode(from reader: inout WireReader, term: UInt64) throws(WireError) -> [LogEntry] {
+    /// `prevLogIndex` is the message's: the last entry's index, prevLogIndex + count, must
+    /// be a valid index too (≤ maxTermOrIndex), or it could never be acknowledged.
+    static func decode(from reader: inout WireReader, term: UInt64, prevLogIndex: UInt64) throws(WireError) -> [LogEntry] {
         let limits = reader.limits
         if reader.remaining > limits.maxBatchBytes {
             throw WireError(
@@ -51,6 +53,10 @@ enum EntryBatch {
         let countAt = reader.offset
         let count = try reader.readCount("entry count", limit: limits.maxEntriesPerBatch)
         guard count > 0 else { throw WireError(.valueOutOfRange(0), at: countAt, field: "entry count") }
+        // prevLogIndex ≤ maxTermOrIndex was checked, so this cannot underflow.
+        guard UInt64(count) <= limits.maxTermOrIndex - min(prevLogIndex, limits.maxTermOrIndex) else {
+            throw WireError(.valueOutOfRange(prevLogIndex + UInt64(count)), at: countAt, field: "entry count")
+        }
         var entries: [LogEntry] = []
         // Each entry takes at least three bytes, so a lying count cannot reserve much.
         entries.reserveCapacity(min(count, reader.remaining / 3))
@@ -67,7 +73,7 @@ enum EntryBatch {
         return entries
     }
 
-    static func decodeCompressed(from reader: inout WireReader, term: UInt64) throws(WireError) -> [LogEntry] {
+    static func decodeCompressed(from reader: inout WireReader, term: UInt64, prevLogIndex: UInt64) throws(WireError) -> [LogEntry] {
         let limits = reader.limits
         let rawLengthAt = reader.offset
         let rawLength = try reader.readCount("raw batch length", limit: limits.maxBatchBytes)
@@ -80,11 +86,15 @@ enum EntryBatch {
         guard raw.count == rawLength else {
             throw WireError(.inflateShort(declared: rawLength, actual: raw.count), at: streamAt, field: "deflate stream")
         }
-        // Offsets inside the inflated bytes are reported relative to that buffer.
-        return try raw.withWireReader(limits: limits) { (inner) throws(WireError) -> [LogEntry] in
-            let entries = try decode(from: &inner, term: term)
-            try inner.expectEnd("inflated batch")
-            return entries
+        // Offsets inside the inflated bytes count from their start; the error says so.
+        do throws(WireError) {
+            return try raw.withWireReader(limits: limits) { (inner) throws(WireError) -> [LogEntry] in
+                let entries = try decode(from: &inner, term: term, prevLogIndex: prevLogIndex)
+                try inner.expectEnd("inflated batch")
+                return entries
+            }
+        } catch {
+            throw error.insideInflatedBytes(streamOffset: streamAt)
         }
     }
 }

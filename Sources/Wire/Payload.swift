@@ -53,6 +53,7 @@ public enum Payload {
 public struct FrameIterator {
     private var reader: WireReader
     private var sawLast = false
+    private var frames = 0
 
     public init(_ reader: WireReader) {
         self.reader = reader
@@ -67,6 +68,11 @@ public struct FrameIterator {
     public mutating func next() throws(WireError) -> Message? {
         if sawLast { return nil }
         let typeOffset = reader.offset
+        frames += 1
+        guard frames <= reader.limits.maxFramesPerPayload else {
+            throw WireError(
+                .lengthOverLimit(length: UInt64(frames), limit: reader.limits.maxFramesPerPayload), at: typeOffset, field: "frame count")
+        }
         let typeByte = try reader.readByte("frame type")
         let rawKind = (typeByte >> FrameTypeByte.kindShift) & FrameTypeByte.kindMask
         guard let kind = FrameKind(rawValue: rawKind) else {

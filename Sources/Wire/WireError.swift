@@ -41,11 +41,28 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
     public let reason: Reason
     public let offset: Int
     public let field: String
+    /// Set when the error lies inside the inflated bytes of a compressed entry batch: then
+    /// `offset` counts from the first inflated byte, and this is where that batch's deflate
+    /// stream begins in the input.
+    public let inflatedFromOffset: Int?
 
     public init(_ reason: Reason, at offset: Int, field: StaticString) {
         self.reason = reason
         self.offset = offset
         self.field = String(describing: field)
+        self.inflatedFromOffset = nil
+    }
+
+    private init(_ reason: Reason, offset: Int, field: String, inflatedFromOffset: Int?) {
+        self.reason = reason
+        self.offset = offset
+        self.field = field
+        self.inflatedFromOffset = inflatedFromOffset
+    }
+
+    /// This error, found in bytes inflated from a deflate stream at `streamOffset`.
+    func insideInflatedBytes(streamOffset: Int) -> WireError {
+        WireError(reason, offset: offset, field: field, inflatedFromOffset: streamOffset)
     }
 
     public var description: String {
@@ -66,6 +83,9 @@ public struct WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .corruptCompressedData(let code): what = "corrupt deflate stream (zlib code \(code))"
         case .inflateOverrun(let limit): what = "deflate stream inflates past \(limit) bytes"
         case .inflateShort(let declared, let actual): what = "deflate stream gave \(actual) of \(declared) declared bytes"
+        }
+        if let inflatedFromOffset {
+            return "\(field) at byte \(offset) of the batch inflated from the deflate stream at byte \(inflatedFromOffset): \(what)"
         }
         return "\(field) at byte \(offset): \(what)"
     }

@@ -19,6 +19,9 @@ public struct WireLimits: Sendable, Equatable {
     public var maxBatchBytes: Int = 1024 * 1024
     /// Bytes of one InstallSnapshot chunk.
     public var maxSnapshotChunkBytes: Int = 64 * 1024
+    /// Frames in one payload (a datagram's, or a reassembled message's). No datagram can
+    /// hold more: its 1,488 payload bytes fit at most 496 frames of three bytes.
+    public var maxFramesPerPayload: Int = 512
     /// Extra ack ranges in one ack frame.
     public var maxAckRanges: Int = 32
     /// Fragments one message may be cut into.

@@ -44,4 +44,35 @@ import Wire
             #expect(error.description == "invalid hex at character 0: 'z' is not a hex digit")
         }
     }
+
+    /// A payload error in a plain datagram is located in the datagram (12 header bytes
+    /// on); one inside an inflated batch is not, and the tool says so.
+    @Test func payloadErrorsAreLocatedInTheDatagramUnlessInflated() throws {
+        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, sender: 3, keyEpoch: 1, packetNumber: try #require(PacketNumber(9)))
+        var datagram: [UInt8] = []
+        header.encode(into: &datagram)
+        // TimeoutNow with a term of 2^48: payload byte 1.
+        var bad = datagram + [0x80 | 8 << 3]
+        bad.appendVarint(UInt64(1) << 48)
+        do {
+            _ = try WireInspector.describe(hex: Hex.string(bad), as: .datagram)
+            Issue.record("decoded")
+        } catch {
+            #expect(error.description.hasSuffix("term at byte 1: value 281474976710656 is out of range (datagram byte 13)"), "\(error)")
+        }
+        // An unknown entry kind at byte 2 of an inflated batch.
+        var raw: [UInt8] = [1, 0, 9]
+        raw.appendLengthPrefixed([UInt8](repeating: 0, count: 300))
+        var compressed = datagram + [0x80 | 4 << 3 | 1, 1, 0, 0, 0]
+        compressed.appendVarint(raw.count)
+        let streamAt = compressed.count
+        compressed += try #require(Deflate.compress(raw))
+        do {
+            _ = try WireInspector.describe(hex: Hex.string(compressed), as: .datagram)
+            Issue.record("decoded")
+        } catch {
+            #expect(error.description.contains("byte 2 of the inflated batch, not of the datagram; its deflate stream starts at datagram byte \(streamAt)"), "\(error)")
+            #expect(!error.description.contains("datagram byte 14"))
+        }
+    }
 }

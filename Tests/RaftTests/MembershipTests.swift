@@ -94,3 +94,18 @@ import Wire
         #expect(throws: WireError.self) { try Membership.decode(m.encoded() + [0]) }
     }
 }
+
+/// The membership payload has one encoding: ids ascending, none twice, no learner a voter.
+@Suite struct MembershipEncodingTests {
+    @Test func onlyTheCanonicalFormDecodes() throws {
+        // version 1, voters [1, 2, 3], learners [9]
+        #expect(try Membership.decode([1, 3, 1, 2, 3, 1, 9]) == Membership(voters: [1, 2, 3], learners: [9]))
+        #expect(throws: WireError(.valueOutOfRange(1), at: 4, field: "voter")) { try Membership.decode([1, 3, 2, 3, 1, 0]) }
+        #expect(throws: WireError(.valueOutOfRange(2), at: 3, field: "voter")) { try Membership.decode([1, 2, 2, 2, 0]) }
+        #expect(throws: WireError(.valueOutOfRange(2), at: 5, field: "learner")) { try Membership.decode([1, 2, 1, 2, 1, 2]) }
+        #expect(throws: WireError(.valueOutOfRange(4), at: 5, field: "learner")) { try Membership.decode([1, 1, 1, 2, 5, 4]) }
+        #expect(throws: WireError(.lengthOverLimit(length: 257, limit: 256), at: 1, field: "voter count")) {
+            try Membership.decode([1, 0x81, 0x02])
+        }
+    }
+}

@@ -60,10 +60,19 @@ public enum WireInspector {
                 lines += messages.map { "  " + render($0) }
                 return .success(lines.joined(separator: "\n"))
             } catch {
-                // Offsets in the error count from the payload; shift them to the datagram.
-                return .failure(Failure(description: "payload: \(error.description) (add \(DatagramHeader.size) for the datagram offset)"))
+                return .failure(Failure(description: "payload: \(error.description) (\(datagramPosition(of: error)))"))
             }
         }
+    }
+
+    /// Where a payload error lies in the datagram. Offsets count from the payload, so the
+    /// header's 12 bytes are added — except inside an inflated batch, whose offsets count
+    /// in bytes the datagram does not hold; then only its deflate stream can be located.
+    static func datagramPosition(of error: WireError) -> String {
+        if let stream = error.inflatedFromOffset {
+            return "byte \(error.offset) of the inflated batch, not of the datagram; its deflate stream starts at datagram byte \(stream + DatagramHeader.size)"
+        }
+        return "datagram byte \(error.offset + DatagramHeader.size)"
     }
 
     private static func asFrames(_ bytes: [UInt8], _ limits: WireLimits) -> Result<String, Failure> {

@@ -3,7 +3,9 @@ import Wire
 /// Who takes part: voters elect and form quorums; learners only receive the log.
 ///
 /// Encoded (as the payload of a `membership` entry and at the head of a snapshot) as:
-/// version u8 (1), voter count, voter ids, learner count, learner ids — all varints.
+/// version u8 (1), voter count, voter ids, learner count, learner ids — all varints, counts
+/// at most `maxNodes`, ids in ascending order, none twice, no learner also a voter. That is
+/// the only accepted form (docs/wire-format.md §6.3), so a membership has one encoding.
 public struct Membership: Equatable, Sendable, Hashable {
     public private(set) var voters: [NodeID]
     public private(set) var learners: [NodeID]
@@ -49,10 +51,22 @@ public struct Membership: Equatable, Sendable, Hashable {
         guard version == 1 else { throw WireError(.unsupportedVersion(version), at: versionAt, field: "membership version") }
         let voterCount = try reader.readCount("voter count", limit: reader.limits.maxNodes)
         var voters: [NodeID] = []
-        for _ in 0..<voterCount { voters.append(try reader.readNodeID("voter")) }
+        for _ in 0..<voterCount {
+            let at = reader.offset
+            let id = try reader.readNodeID("voter")
+            guard voters.last.map({ id > $0 }) ?? true else { throw WireError(.valueOutOfRange(UInt64(id)), at: at, field: "voter") }
+            voters.append(id)
+        }
         let learnerCount = try reader.readCount("learner count", limit: reader.limits.maxNodes)
         var learners: [NodeID] = []
-        for _ in 0..<learnerCount { learners.append(try reader.readNodeID("learner")) }
+        for _ in 0..<learnerCount {
+            let at = reader.offset
+            let id = try reader.readNodeID("learner")
+            guard learners.last.map({ id > $0 }) ?? true, !voters.contains(id) else {
+                throw WireError(.valueOutOfRange(UInt64(id)), at: at, field: "learner")
+            }
+            learners.append(id)
+        }
         return Membership(voters: voters, learners: learners)
     }
 

@@ -60,4 +60,27 @@ import Testing
             #expect(error.description == "entry kind at byte 2 of the batch inflated from the deflate stream at byte \(streamAt): unknown kind 9")
         }
     }
+
+    /// The check order of §3 and §2.1: the first failing check is the error.
+    @Test func theFirstFailingCheckWins() {
+        func error(_ bytes: [UInt8]) -> WireError? {
+            do { _ = try Payload.decode(bytes); return nil } catch { return error }
+        }
+        // Length form before flags: a TimeoutNow with a reserved flag and a needless length.
+        #expect(error([8 << 3 | 1, 1, 5]) == WireError(.frameLengthForm, at: 0, field: "frame type"))
+        // Kind before length: a reserved kind whose length runs past the payload.
+        #expect(error([0, 9]) == WireError(.unknownKind(0), at: 0, field: "frame type"))
+        // A length over its limit before the missing bytes it announces.
+        #expect(error([0x80 | 9 << 3, 1, 0xFE, 0x01])?.reason == .lengthOverLimit(length: 254, limit: 253))
+        // Header fields cut short are truncated where the field begins.
+        func split(_ bytes: [UInt8]) -> WireError? {
+            do { _ = try DatagramParts.split(bytes); return nil } catch { return error }
+        }
+        #expect(split([]) == WireError(.truncated, at: 0, field: "datagram version"))
+        #expect(split([0x14, 0]) == WireError(.truncated, at: 1, field: "cluster id"))
+        #expect(split([0x14, 0, 0, 0, 0, 0, 0, 1]) == WireError(.truncated, at: 7, field: "packet number"))
+        // Version before kind before flags, all at byte 0.
+        #expect(split([0x2F] + [UInt8](repeating: 0, count: 11))?.reason == .unsupportedVersion(2))
+        #expect(split([0x1F] + [UInt8](repeating: 0, count: 11))?.reason == .unknownKind(3))
+    }
 }

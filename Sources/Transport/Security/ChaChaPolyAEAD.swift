@@ -143,6 +143,12 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
                        byte(leading, 6), byte(leading, 7), byte(trailing, 0), byte(trailing, 1), byte(trailing, 2), byte(trailing, 3))
         }
 
+        /// Noise's transport nonce (revision 34, §12.3): four zero bytes, then the counter as
+        /// 64 bits little-endian.
+        public init(counter: UInt64) {
+            self.init(leading: counter << 32, trailing: UInt32(truncatingIfNeeded: counter >> 32))
+        }
+
         public var bytes: [UInt8] { withBytes { Array($0) } }
 
         public static func == (a: Nonce, b: Nonce) -> Bool { a.bytes == b.bytes }

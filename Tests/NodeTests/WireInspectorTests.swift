@@ -4,16 +4,16 @@ import Wire
 
 @Suite struct WireInspectorTests {
     @Test func decodesAPlainDatagram() throws {
-        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, sender: 3, keyEpoch: 1, packetNumber: try #require(PacketNumber(9)))
+        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, receiverIndex: 3, packetNumber: try #require(PacketNumber(9)))
         let datagram = DatagramParts.encodePlain(header: header, messages: [.timeoutNow(TimeoutNow(term: 4))])
         let text = try WireInspector.describe(hex: Hex.string(datagram))
-        #expect(text.contains("cluster=7 sender=3 epoch=1 packet=9"))
+        #expect(text.contains("cluster=7 receiver-index=3 packet=9"))
         #expect(text.contains("TimeoutNow(term: 4)"))
     }
 
     @Test func describesASealedDatagramWithoutOpeningIt() throws {
         var bytes: [UInt8] = []
-        DatagramHeader(kind: .sealed, ackEliciting: false, clusterID: 1, sender: 2, keyEpoch: 3, packetNumber: try #require(PacketNumber(4)))
+        DatagramHeader(kind: .sealed, ackEliciting: false, clusterID: 1, receiverIndex: 2, packetNumber: try #require(PacketNumber(4)))
             .encode(into: &bytes)
         bytes += [1, 2, 3, 4, 5] + [UInt8](repeating: 0xAB, count: 16)
         let text = try WireInspector.describe(hex: Hex.string(bytes), as: .datagram)

@@ -47,12 +47,14 @@ public enum WireInspector {
         }
         let h = parts.header
         var lines = [
-            "datagram v\(DatagramHeader.version) \(h.kind) cluster=\(h.clusterID) sender=\(h.sender) "
-                + "epoch=\(h.keyEpoch) packet=\(h.packetNumber)\(h.ackEliciting ? " ack-eliciting" : "")"
+            "datagram v\(DatagramHeader.version) \(h.kind) cluster=\(h.clusterID) receiver-index=\(h.receiverIndex) "
+                + "packet=\(h.packetNumber)\(h.ackEliciting ? " ack-eliciting" : "")"
         ]
         switch h.kind {
         case .sealed:
-            lines.append("  ciphertext \(parts.body.count) B, tag \(Hex.string(parts.tag ?? [])) (needs the cluster key to open)")
+            lines.append("  ciphertext \(parts.body.count) B, tag \(Hex.string(parts.tag ?? [])) (needs the session's key to open)")
+            return .success(lines.joined(separator: "\n"))
+        case .initiation, .response:
             return .success(lines.joined(separator: "\n"))
         case .plain:
             do {

@@ -129,6 +129,41 @@ public struct PeerLink: Sendable {
     /// Reliable messages queued or awaiting acknowledgement.
     public var outstanding: Int { units.count }
     public var packetsInFlight: Int { sent.count }
+    /// Packets numbered so far: the session's nonce counter.
+    public var packetsSent: UInt64 { nextPacket }
+
+    /// Ends the link with its session: every reliable message not acknowledged is given
+    /// up (returned once per handle, with those already due), unreliable ones are dropped.
+    /// The receiving state goes with the link, so nothing of it meets a later session's.
+    public mutating func abandon() -> [UInt64] {
+        var handles = pendingGiveUps
+        for number in units.keys.sorted() {
+            guard let unit = units[number] else { continue }
+            stats.messagesGivenUp += 1
+            // A fragmented message is one handle, reported once.
+            if unit.handle == 0 || !handles.contains(unit.handle) { handles.append(unit.handle) }
+        }
+        units = [:]
+        controlQueue = []
+        bulkQueue = []
+        unreliable = []
+        sent = [:]
+        pendingGiveUps = []
+        earliestDeadline = nil
+        return handles
+    }
+
+    /// A datagram with an empty payload (not ack-eliciting): tells a responder that the
+    /// handshake completed when there is nothing else to send. Nil if sealing failed.
+    public mutating func keepalive() -> [UInt8]? {
+        guard let packet = PacketNumber(nextPacket) else { return nil }
+        nextPacket += 1
+        var datagram = DatagramSealer.newDatagram(payloadCapacity: 0)
+        guard sealer.seal(&datagram, packet: packet, ackEliciting: false) else { return nil }
+        stats.datagramsSent += 1
+        stats.bytesSent += datagram.count
+        return datagram
+    }
 
     // MARK: - Sending
 
@@ -363,6 +398,11 @@ public struct PeerLink: Sendable {
     public mutating func receive(_ datagram: OpenedDatagram, now: UInt64) -> [Message] {
         stats.datagramsReceived += 1
         stats.bytesReceived += datagram.payload.count + DatagramHeader.size
+        if datagram.payload.isEmpty {
+            // A keepalive: authenticated by the session, carries nothing to acknowledge.
+            _ = acks.received(datagram.header.packetNumber.value, ackEliciting: false, at: now)
+            return []
+        }
         let frames: [Message]
         do {
             frames = try Payload.decode(datagram.payload)

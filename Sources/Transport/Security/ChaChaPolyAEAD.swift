@@ -56,6 +56,12 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
         #endif
     }
 
+    /// Nil unless there are 32 bytes.
+    public convenience init?(keyBytes: [UInt8]) {
+        guard keyBytes.count == 32 else { return nil }
+        self.init(key: SymmetricKey(data: keyBytes))
+    }
+
     deinit {
         #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(context)

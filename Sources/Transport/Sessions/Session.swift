@@ -15,9 +15,13 @@ struct Session: Sendable {
     let establishedAt: UInt64
     /// This node sent the initiation (and so is the one to rekey first).
     let initiator: Bool
+    /// The sending key's fingerprint (first 8 bytes of its SHA-256), to tell sessions apart
+    /// in tests and diagnostics without keeping the key itself around.
+    let sendKeyID: [UInt8]
 
-    init(localIndex: UInt32, remoteIndex: UInt32, sendKey: ChaChaPolyAEAD?, receiveKey: ChaChaPolyAEAD?,
+    init(localIndex: UInt32, remoteIndex: UInt32, sendKey: ChaChaPolyAEAD?, receiveKey: ChaChaPolyAEAD?, sendKeyID: [UInt8] = [],
          peer: NodeID, clusterID: ClusterID, config: PeerLinkConfig, now: UInt64, initiator: Bool) {
+        self.sendKeyID = sendKeyID
         self.localIndex = localIndex
         self.remoteIndex = remoteIndex
         opener = DatagramOpener(key: receiveKey)

@@ -371,7 +371,7 @@ public struct TransportCore: Sendable {
         if let old = peers[i].next?.localIndex { sessionIndex[old] = nil }
         let index = freshIndex()
         peers[i].next = Session(
-            localIndex: index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey,
+            localIndex: index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey, sendKeyID: Self.fingerprint(keys.send),
             peer: peers[i].id, clusterID: configuration.clusterID, config: configuration.link, now: now, initiator: false)
         sessionIndex[index] = i
         var response = HandshakeResponse.header(clusterID: configuration.clusterID, senderIndex: index, receiverIndex: message.senderIndex) + noise
@@ -411,13 +411,15 @@ public struct TransportCore: Sendable {
         // An unconfirmed session of the peer's own initiation loses to this one.
         retire(i, \.next)
         peers[i].current = Session(
-            localIndex: pending.index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey,
+            localIndex: pending.index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey, sendKeyID: Self.fingerprint(keys.send),
             peer: peers[i].id, clusterID: configuration.clusterID, config: configuration.link, now: now, initiator: true)
         sessionIndex[pending.index] = i
         counters.sessionsEstablished += 1
         flushWaiting(i)
         peers[i].sendKeepalive = true
     }
+
+    static func fingerprint(_ key: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: key).prefix(8)) }
 
     // MARK: - Timers and output
 

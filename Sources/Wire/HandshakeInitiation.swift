@@ -1,17 +1,17 @@
-/// The first handshake message (datagram kind 2), 129 bytes, fixed:
+/// The first handshake message (datagram kind 2), 130 bytes, fixed:
 ///
 ///     byte 0       version:4 kind:2 flags:2   (version 2, kind 2, flags 0)
 ///     bytes 1–2    cluster id                 u16 LE
 ///     bytes 3–4    sender node id             u16 LE
 ///     bytes 5–8    sender's session index     u32 LE
-///     bytes 9–112  Noise message 1: ephemeral key (32), sealed static key (32 + 16),
-///                  sealed timestamp (8 + 16)
-///     bytes 113–128 mac1 over bytes 0–112
+///     bytes 9–113  Noise message 1: ephemeral key (32), sealed static key (32 + 16),
+///                  sealed payload (9 + 16): timestamp u64 LE, flags u8
+///     bytes 114–129 mac1 over bytes 0–113
 ///
 /// Wire only lays the bytes out; what they mean and how they are checked is Transport's.
 public struct HandshakeInitiation: Equatable, Sendable {
-    public static let size = 129
-    public static let noiseSize = 104
+    public static let size = 130
+    public static let noiseSize = 105
     public static let macSize = 16
     /// Bytes 0–8: also the Noise prologue's tail, so the handshake authenticates them.
     public static let headerSize = 9

@@ -148,7 +148,7 @@ import Testing
 
 @Suite struct HandshakeMessageErrorTests {
     @Test func handshakeMessagesHaveOneSizeAndOneFirstByte() throws {
-        let initiation = HandshakeInitiation(clusterID: 1, sender: 2, senderIndex: 3, noise: [UInt8](repeating: 4, count: 104), mac1: [UInt8](repeating: 5, count: 16))
+        let initiation = HandshakeInitiation(clusterID: 1, sender: 2, senderIndex: 3, noise: [UInt8](repeating: 4, count: 105), mac1: [UInt8](repeating: 5, count: 16))
         let bytes = initiation.encode()
         #expect(bytes.count == HandshakeInitiation.size)
         #expect(try HandshakeInitiation.decode(bytes) == initiation)

@@ -132,13 +132,32 @@ public struct PeerLink: Sendable {
     /// Packets numbered so far: the session's nonce counter.
     public var packetsSent: UInt64 { nextPacket }
 
+    /// A reliable message taken from an ended link, to be sent again on the next one.
+    struct Unacknowledged: Sendable {
+        var messageFrame: [UInt8]
+        var trafficClass: TrafficClass
+        var deadline: UInt64
+        var supersedeKey: String?
+        var handle: UInt64
+    }
+
     /// Ends the link with its session: every reliable message not acknowledged is given
-    /// up (returned once per handle, with those already due), unreliable ones are dropped.
-    /// The receiving state goes with the link, so nothing of it meets a later session's.
-    public mutating func abandon() -> [UInt64] {
+    /// up (returned once per handle, with those already due) — or, with `keeping`, handed
+    /// back to be sent on the next session, except fragments (their message id belongs to
+    /// this link's numbering, and a piece may have been acknowledged by a reassembly that
+    /// is gone), which are given up. Unreliable messages are dropped. The receiving state
+    /// goes with the link, so nothing of it meets a later session's.
+    mutating func abandon(keeping: Bool = false) -> (gaveUp: [UInt64], kept: [Unacknowledged]) {
         var handles = pendingGiveUps
+        var kept: [Unacknowledged] = []
         for number in units.keys.sorted() {
             guard let unit = units[number] else { continue }
+            if keeping && !Self.isFragment(unit.messageFrame) {
+                kept.append(Unacknowledged(
+                    messageFrame: unit.messageFrame, trafficClass: unit.trafficClass, deadline: unit.deadline,
+                    supersedeKey: unit.supersedeKey, handle: unit.handle))
+                continue
+            }
             stats.messagesGivenUp += 1
             // A fragmented message is one handle, reported once.
             if unit.handle == 0 || !handles.contains(unit.handle) { handles.append(unit.handle) }
@@ -150,7 +169,26 @@ public struct PeerLink: Sendable {
         sent = [:]
         pendingGiveUps = []
         earliestDeadline = nil
-        return handles
+        return (handles, kept)
+    }
+
+    /// Takes over a message an ended link of the same peer had not had acknowledged; it
+    /// gets this link's next message number.
+    mutating func adopt(_ message: Unacknowledged) {
+        guard units.count < config.maxQueuedMessages else { return refuse(message.handle) }
+        let number = nextMessageNumber
+        nextMessageNumber += 1
+        earliestDeadline = min(earliestDeadline ?? message.deadline, message.deadline)
+        units[number] = Unit(
+            messageFrame: message.messageFrame, trafficClass: message.trafficClass,
+            deadline: message.deadline, supersedeKey: message.supersedeKey, handle: message.handle)
+        queue(number, message.trafficClass)
+    }
+
+    /// Whether a frame (written with its length) is a Fragment.
+    static func isFragment(_ frame: [UInt8]) -> Bool {
+        guard let type = frame.first else { return false }
+        return (type >> 3) & 0x0F == FrameKind.fragment.rawValue
     }
 
     /// A datagram with an empty payload (not ack-eliciting): tells a responder that the

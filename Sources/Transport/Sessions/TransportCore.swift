@@ -14,9 +14,11 @@ import Wire
 /// - The initiator confirms a session on the response; the responder on the first
 ///   authenticated datagram of it (the initiator sends a keepalive if it has nothing else).
 /// - A confirmed new session retires the old one: its datagrams are refused from then on,
-///   and every reliable message it had not had acknowledged is given up (reported).
-///   Messages sent while a new session is under way wait for it, so that the old link
-///   only finishes what it has.
+///   and every reliable message it had not had acknowledged is given up (reported) — or,
+///   when the peer said in its initiation that it holds no session (it restarted), sent
+///   again on the new session, which the new process has not seen (fragmented messages
+///   excepted: given up). Messages sent while a new session is under way wait for it, so
+///   that the old link only finishes what it has.
 public struct TransportCore: Sendable {
     public struct Configuration: Sendable {
         public var id: NodeID
@@ -58,6 +60,9 @@ public struct TransportCore: Sendable {
         var current: Session?
         /// A responder's session awaiting its first datagram.
         var next: Session?
+        /// `next` came from an initiation that said the peer holds no session: what the
+        /// current one had not had acknowledged is sent again on it.
+        var nextFromFreshPeer = false
         var initiation: PendingInitiation?
         /// Messages waiting for a session.
         var waiting: [OutgoingMessage] = []
@@ -160,13 +165,15 @@ public struct TransportCore: Sendable {
         peers[i].dirty = true
     }
 
-    private mutating func retire(_ i: Int, _ slot: WritableKeyPath<Peer, Session?>) {
-        guard let localIndex = peers[i][keyPath: slot]?.localIndex else { return }
+    @discardableResult
+    private mutating func retire(_ i: Int, _ slot: WritableKeyPath<Peer, Session?>, keeping: Bool = false) -> [PeerLink.Unacknowledged] {
+        guard let localIndex = peers[i][keyPath: slot]?.localIndex else { return [] }
         sessionIndex[localIndex] = nil
-        let handles = peers[i][keyPath: slot]?.link.abandon() ?? []
+        let (handles, kept) = peers[i][keyPath: slot]?.link.abandon(keeping: keeping) ?? ([], [])
         peers[i].giveUps += handles
         if let stats = peers[i][keyPath: slot]?.link.statistics { peers[i].retired.accumulate(stats) }
         peers[i][keyPath: slot] = nil
+        return kept
     }
 
     // MARK: - Sending
@@ -224,6 +231,8 @@ public struct TransportCore: Sendable {
             prologue: HandshakePrologue.initiation(header), localStatic: identity.privateKey, remoteStatic: remote.key, psk: psk)
         var timestamp: [UInt8] = []
         timestamp.appendFixed(nextTimestamp(), width: 8)
+        // Flags: bit 0 = this node holds no session with the peer (it just started).
+        timestamp.append(peers[i].current == nil ? 1 : 0)
         let before = handshake.diffieHellmanCount
         guard let noise = try? handshake.writeInitiation(ephemeral: Curve25519.KeyAgreement.PrivateKey(), payload: timestamp) else { return }
         counters.diffieHellman += handshake.diffieHellmanCount - before
@@ -308,10 +317,12 @@ public struct TransportCore: Sendable {
 
     /// The responder's new session got its first datagram: it replaces the current one.
     private mutating func confirmNext(_ i: Int, now: UInt64) {
-        retire(i, \.current)
+        let kept = retire(i, \.current, keeping: peers[i].nextFromFreshPeer)
         peers[i].current = peers[i].next
         peers[i].next = nil
+        peers[i].nextFromFreshPeer = false
         counters.sessionsEstablished += 1
+        for message in kept { peers[i].current?.link.adopt(message) }
         flushWaiting(i)
     }
 
@@ -349,8 +360,9 @@ public struct TransportCore: Sendable {
             return counters.drops.count(.authentication)
         }
         counters.diffieHellman += handshake.diffieHellmanCount
-        guard payload.count == 8 else { return counters.drops.count(.malformed) }
-        let timestamp = payload.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard payload.count == 9, payload[8] & ~1 == 0 else { return counters.drops.count(.malformed) }
+        let timestamp = payload[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let fresh = payload[8] & 1 != 0
         guard timestamp > peers[i].newestTimestamp else { return counters.drops.count(.staleInitiation) }
 
         let before = handshake.diffieHellmanCount
@@ -369,6 +381,7 @@ public struct TransportCore: Sendable {
         if let pending = peers[i].initiation { sessionIndex[pending.index] = nil }
         peers[i].initiation = nil
         if let old = peers[i].next?.localIndex { sessionIndex[old] = nil }
+        peers[i].nextFromFreshPeer = fresh
         let index = freshIndex()
         peers[i].next = Session(
             localIndex: index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey, sendKeyID: Self.fingerprint(keys.send),

@@ -89,7 +89,7 @@ enum GoldenSamples {
         // Handshake layouts only (the bytes are not a real handshake; Transport's tests run those).
         ("handshake-initiation", .initiation(HandshakeInitiation(
             clusterID: 0xED6E, sender: 3, senderIndex: 0xA1B2_C3D4,
-            noise: (0..<104).map { UInt8($0) }, mac1: [UInt8](repeating: 0xAA, count: 16)))),
+            noise: (0..<105).map { UInt8($0) }, mac1: [UInt8](repeating: 0xAA, count: 16)))),
         ("handshake-response", .response(HandshakeResponse(
             clusterID: 0xED6E, senderIndex: 0x0102_0304, receiverIndex: 0xA1B2_C3D4,
             noise: (0..<48).map { UInt8(200 - $0) }, mac1: [UInt8](repeating: 0xBB, count: 16)))),

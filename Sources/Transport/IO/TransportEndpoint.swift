@@ -125,9 +125,13 @@ public final class TransportEndpoint: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the loop and waits for it.
+    /// Stops the loop and waits for it (a second call returns at once).
     public func stop() {
-        state.withLock { $0.running = false }
+        let wasRunning = state.withLock { s in
+            defer { s.running = false }
+            return s.running
+        }
+        guard wasRunning else { return }
         wake()
         finished.wait()
     }

@@ -20,6 +20,13 @@ import Wire
         #expect(text.contains("ciphertext 5 B"))
     }
 
+    @Test func describesHandshakeMessages() throws {
+        let initiation = HandshakeInitiation(clusterID: 7, sender: 3, senderIndex: 99, noise: [UInt8](repeating: 1, count: 105), mac1: [UInt8](repeating: 2, count: 16))
+        #expect(try WireInspector.describe(hex: Hex.string(initiation.encode()), as: .datagram).contains("handshake initiation cluster=7 sender=3 sender-index=99"))
+        let response = HandshakeResponse(clusterID: 7, senderIndex: 5, receiverIndex: 99, noise: [UInt8](repeating: 1, count: 48), mac1: [UInt8](repeating: 2, count: 16))
+        #expect(try WireInspector.describe(hex: Hex.string(response.encode()), as: .datagram).contains("handshake response cluster=7 sender-index=5 receiver-index=99"))
+    }
+
     @Test func decodesFramesAndShowsEntries() throws {
         let append = AppendEntries(term: 3, prevLogIndex: 10, prevLogTerm: 3, leaderCommit: 9, entries: [LogEntry(term: 3, kind: .noop)])
         let text = try WireInspector.describe(hex: Hex.string(append.encodedFrame()), as: .frames)

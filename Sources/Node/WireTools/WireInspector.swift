@@ -39,6 +39,24 @@ public enum WireInspector {
     }
 
     private static func asDatagram(_ bytes: [UInt8], _ limits: WireLimits) -> Result<String, Failure> {
+        switch DatagramKind.of(bytes) {
+        case .initiation?:
+            do {
+                let m = try HandshakeInitiation.decode(bytes)
+                return .success("handshake initiation cluster=\(m.clusterID) sender=\(m.sender) sender-index=\(m.senderIndex) (Noise message \(m.noise.count) B, mac1 \(Hex.string(m.mac1)))")
+            } catch {
+                return .failure(Failure(description: error.description))
+            }
+        case .response?:
+            do {
+                let m = try HandshakeResponse.decode(bytes)
+                return .success("handshake response cluster=\(m.clusterID) sender-index=\(m.senderIndex) receiver-index=\(m.receiverIndex) (Noise message \(m.noise.count) B, mac1 \(Hex.string(m.mac1)))")
+            } catch {
+                return .failure(Failure(description: error.description))
+            }
+        default:
+            break
+        }
         let parts: DatagramParts
         do {
             parts = try DatagramParts.split(bytes, limits: limits)

@@ -33,7 +33,7 @@ let package = Package(
             dependencies: ["Node", "Raft", "Transport", "Wire", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "WireTests", dependencies: ["Wire"], exclude: ["Vectors"]),
-        .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport"], exclude: ["Vectors"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
         .testTarget(name: "NodeTests", dependencies: ["Node"]),
     ],

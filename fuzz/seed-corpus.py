@@ -5,7 +5,9 @@ corpus/FuzzWire/<name>   each vector's bytes
 corpus/FuzzBatch/<name>  each compressed AppendEntries vector in FuzzBatch's input form:
                          declared length as two little-endian bytes, then the deflate stream
 corpus/FuzzTransport/    payload vectors behind a mode byte: sealed-* (mode 3, sealed by a
-                         genuine peer) and raw-* (mode 0, raw bytes from the network)
+                         genuine peer) and raw-* (mode 0, raw bytes from the network);
+                         node-* (mode 4, to a whole node): the handshake vectors and a
+                         plain datagram
 Run from anywhere: python3 fuzz/seed-corpus.py
 """
 import pathlib
@@ -55,3 +57,8 @@ for vector in sorted(vectors.glob("*.hex")):
         data = bytes.fromhex(vector.read_text().strip())
         write("FuzzTransport", "sealed-" + vector.stem, bytes([3]) + data)
         write("FuzzTransport", "raw-" + vector.stem, bytes([0]) + data)
+
+for vector in sorted(vectors.glob("*.hex")):
+    if vector.stem.startswith(("handshake", "datagram")):
+        data = bytes.fromhex(vector.read_text().strip())
+        write("FuzzTransport", "node-" + vector.stem, bytes([4]) + data)

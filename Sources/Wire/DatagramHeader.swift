@@ -1,22 +1,31 @@
-/// How a datagram's payload is protected.
+/// What a datagram is: the two bits after the version in its first byte.
 public enum DatagramKind: UInt8, Sendable {
-    /// Payload encrypted with ChaCha20-Poly1305; a 16-byte tag follows it.
+    /// Payload encrypted with the session's ChaCha20-Poly1305 key; a 16-byte tag follows it.
     case sealed = 0
     /// Payload in the clear, no tag: the explicit `insecure` mode for local benchmarks.
     case plain = 1
+    /// The first message of a session handshake (`HandshakeInitiation`).
+    case initiation = 2
+    /// The second message of a session handshake (`HandshakeResponse`).
+    case response = 3
+
+    /// The kind named by a datagram's first byte, if its version is this one.
+    public static func of(_ datagram: [UInt8]) -> DatagramKind? {
+        guard let first = datagram.first, first >> 4 == DatagramHeader.version else { return nil }
+        return DatagramKind(rawValue: (first >> 2) & 0b11)
+    }
 }
 
-/// The fixed 12-byte header in front of every datagram; it is the AEAD's associated data,
-/// and (sender, key epoch, packet number) make the nonce.
+/// The fixed 12-byte header in front of every data datagram; it is the AEAD's associated
+/// data, and the packet number is the nonce's counter within the session.
 ///
-///     byte 0      version:4 kind:2 flags:2   (version 1; flag bit 0 = ack-eliciting)
-///     bytes 1–2   cluster id        u16 LE
-///     bytes 3–4   sender node id    u16 LE
-///     bytes 5–6   key epoch         u16 LE
-///     bytes 7–11  packet number     u40 LE
+///     byte 0      version:4 kind:2 flags:2   (version 2; flag bit 0 = ack-eliciting)
+///     bytes 1–2   cluster id                 u16 LE
+///     bytes 3–6   receiver's session index   u32 LE (plain: the sender's node id)
+///     bytes 7–11  packet number              u40 LE
 public struct DatagramHeader: Equatable, Sendable {
     public static let size = 12
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = 2
     public static let tagSize = 16
     static let ackElicitingFlag: UInt8 = 0b01
 
@@ -24,24 +33,23 @@ public struct DatagramHeader: Equatable, Sendable {
     /// The receiver should acknowledge this datagram (it carries more than acks).
     public var ackEliciting: Bool
     public var clusterID: ClusterID
-    public var sender: NodeID
-    public var keyEpoch: UInt16
+    /// The index the receiver gave the session, so it finds the keys without trying any;
+    /// in a plain datagram, the sender's node id.
+    public var receiverIndex: UInt32
     public var packetNumber: PacketNumber
 
-    public init(kind: DatagramKind, ackEliciting: Bool, clusterID: ClusterID, sender: NodeID, keyEpoch: UInt16, packetNumber: PacketNumber) {
+    public init(kind: DatagramKind, ackEliciting: Bool, clusterID: ClusterID, receiverIndex: UInt32, packetNumber: PacketNumber) {
         self.kind = kind
         self.ackEliciting = ackEliciting
         self.clusterID = clusterID
-        self.sender = sender
-        self.keyEpoch = keyEpoch
+        self.receiverIndex = receiverIndex
         self.packetNumber = packetNumber
     }
 
     public func encode(into out: inout [UInt8]) {
         out.append(firstByte)
         out.appendUInt16(clusterID)
-        out.appendUInt16(sender)
-        out.appendUInt16(keyEpoch)
+        out.appendFixed(UInt64(receiverIndex), width: 4)
         out.appendFixed(packetNumber.value, width: 5)
     }
 
@@ -56,8 +64,7 @@ public struct DatagramHeader: Equatable, Sendable {
             }
             out[0] = firstByte
             put(UInt64(clusterID), at: 1, width: 2)
-            put(UInt64(sender), at: 3, width: 2)
-            put(UInt64(keyEpoch), at: 5, width: 2)
+            put(UInt64(receiverIndex), at: 3, width: 4)
             put(packetNumber.value, at: 7, width: 5)
         }
         return true
@@ -74,7 +81,7 @@ public struct DatagramHeader: Equatable, Sendable {
             throw WireError(.unsupportedVersion(version), at: reader.offset - 1, field: "datagram version")
         }
         let rawKind = (first >> 2) & 0b11
-        guard let kind = DatagramKind(rawValue: rawKind) else {
+        guard let kind = DatagramKind(rawValue: rawKind), kind == .sealed || kind == .plain else {
             throw WireError(.unknownKind(UInt64(rawKind)), at: reader.offset - 1, field: "datagram kind")
         }
         let flags = first & 0b11
@@ -83,8 +90,7 @@ public struct DatagramHeader: Equatable, Sendable {
             kind: kind,
             ackEliciting: flags & ackElicitingFlag != 0,
             clusterID: try reader.readUInt16("cluster id"),
-            sender: try reader.readUInt16("sender"),
-            keyEpoch: try reader.readUInt16("key epoch"),
+            receiverIndex: UInt32(truncatingIfNeeded: try reader.readFixed("receiver index", width: 4)),
             packetNumber: PacketNumber(unchecked: try reader.readFixed("packet number", width: 5)))
     }
 }
@@ -107,7 +113,7 @@ public struct DatagramParts: Equatable, Sendable {
         return try datagram.withWireReader(limits: limits) { (reader) throws(WireError) -> DatagramParts in
             let header = try DatagramHeader.decode(from: &reader)
             switch header.kind {
-            case .plain:
+            case .plain, .initiation, .response:
                 return DatagramParts(header: header, body: try reader.readBytes("payload", count: reader.remaining), tag: nil)
             case .sealed:
                 guard reader.remaining >= DatagramHeader.tagSize else {

@@ -10,9 +10,26 @@ public enum DecodeCheck {
         case notCanonical(String)
     }
 
-    /// Decodes `bytes` as a datagram, as a payload of frames, and as each log entry payload.
+    /// Decodes `bytes` as a datagram, as a payload of frames, as each log entry payload and
+    /// as a handshake message.
     public static func all(_ bytes: [UInt8], limits: WireLimits = .default) -> [Outcome] {
-        [datagram(bytes, limits), payload(bytes, limits), decisionEntry(bytes, limits), outcomeEntry(bytes, limits)]
+        [datagram(bytes, limits), payload(bytes, limits), decisionEntry(bytes, limits), outcomeEntry(bytes, limits), handshake(bytes)]
+    }
+
+    /// Decodes `bytes` as a handshake initiation or response (by its first byte).
+    public static func handshake(_ bytes: [UInt8]) -> Outcome {
+        do {
+            switch DatagramKind.of(bytes) {
+            case .initiation?:
+                return try HandshakeInitiation.decode(bytes).encode() == bytes ? .accepted : .notCanonical("initiation re-encodes differently")
+            case .response?:
+                return try HandshakeResponse.decode(bytes).encode() == bytes ? .accepted : .notCanonical("response re-encodes differently")
+            default:
+                return .rejected(WireError(.unknownKind(UInt64(bytes.first ?? 0)), at: 0, field: "handshake first byte"))
+            }
+        } catch {
+            return .rejected(error)
+        }
     }
 
     /// The first violation in `outcomes`, if any.

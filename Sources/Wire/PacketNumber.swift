@@ -1,5 +1,6 @@
-/// A datagram's sequence number within one sender's key epoch: 40 bits on the wire.
-/// Never reused under one (sender, epoch); a sender that runs out moves to a new epoch.
+/// A datagram's sequence number within one session and direction: 40 bits on the wire,
+/// the nonce counter of the session's key. Never reused in a session; a session is
+/// rekeyed long before it runs out.
 public struct PacketNumber: Comparable, Hashable, Sendable, CustomStringConvertible {
     public static let bitWidth = 40
     public static let max = PacketNumber(unchecked: (1 << 40) - 1)

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure EdgeRaft on this machine (build with -c release).",
-        subcommands: [TransportBench.self])
+        subcommands: [TransportBench.self, HandshakeBench.self])
 
     struct TransportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -50,6 +50,23 @@ struct BenchCommand: ParsableCommand {
                     warn: { printError("warning: \($0)") })
                 print(result.render)
             }
+        }
+    }
+
+    struct HandshakeBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "handshake",
+            abstract: "What a session handshake costs each side (median µs), without sockets.")
+
+        @Option(help: "Handshakes to measure.")
+        var rounds: Int = 2_000
+
+        func validate() throws {
+            guard rounds >= 10 else { throw ValidationError("--rounds must be at least 10.") }
+        }
+
+        func run() throws {
+            print(try HandshakeBenchmark.run(rounds: rounds).render)
         }
     }
 }

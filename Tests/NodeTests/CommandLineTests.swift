@@ -53,4 +53,20 @@ import Testing
         #expect(result.status == 64)
         #expect(result.err.contains("Give exactly one of --sizes or --decode HEX."))
     }
+
+    @Test func keygenWritesAnOwnerOnlyKeyPrintsThePublicKeyAndNeverOverwrites() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("edgeraft-keygen-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try Self.run(["keygen", "--out", path])
+        #expect(first.status == 0)
+        let printed = first.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(printed.count == 64 && printed.allSatisfy(\.isHexDigit))
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let contents = try String(contentsOfFile: path, encoding: .utf8)
+        let second = try Self.run(["keygen", "--out", path])
+        #expect(second.status == 1)
+        #expect(second.err.contains("refusing to overwrite"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == contents)
+    }
 }

@@ -4,20 +4,27 @@ import Wire
 
 @Suite struct WireInspectorTests {
     @Test func decodesAPlainDatagram() throws {
-        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, sender: 3, keyEpoch: 1, packetNumber: try #require(PacketNumber(9)))
+        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, receiverIndex: 3, packetNumber: try #require(PacketNumber(9)))
         let datagram = DatagramParts.encodePlain(header: header, messages: [.timeoutNow(TimeoutNow(term: 4))])
         let text = try WireInspector.describe(hex: Hex.string(datagram))
-        #expect(text.contains("cluster=7 sender=3 epoch=1 packet=9"))
+        #expect(text.contains("cluster=7 receiver-index=3 packet=9"))
         #expect(text.contains("TimeoutNow(term: 4)"))
     }
 
     @Test func describesASealedDatagramWithoutOpeningIt() throws {
         var bytes: [UInt8] = []
-        DatagramHeader(kind: .sealed, ackEliciting: false, clusterID: 1, sender: 2, keyEpoch: 3, packetNumber: try #require(PacketNumber(4)))
+        DatagramHeader(kind: .sealed, ackEliciting: false, clusterID: 1, receiverIndex: 2, packetNumber: try #require(PacketNumber(4)))
             .encode(into: &bytes)
         bytes += [1, 2, 3, 4, 5] + [UInt8](repeating: 0xAB, count: 16)
         let text = try WireInspector.describe(hex: Hex.string(bytes), as: .datagram)
         #expect(text.contains("ciphertext 5 B"))
+    }
+
+    @Test func describesHandshakeMessages() throws {
+        let initiation = HandshakeInitiation(clusterID: 7, sender: 3, senderIndex: 99, noise: [UInt8](repeating: 1, count: 105), mac1: [UInt8](repeating: 2, count: 16))
+        #expect(try WireInspector.describe(hex: Hex.string(initiation.encode()), as: .datagram).contains("handshake initiation cluster=7 sender=3 sender-index=99"))
+        let response = HandshakeResponse(clusterID: 7, senderIndex: 5, receiverIndex: 99, noise: [UInt8](repeating: 1, count: 48), mac1: [UInt8](repeating: 2, count: 16))
+        #expect(try WireInspector.describe(hex: Hex.string(response.encode()), as: .datagram).contains("handshake response cluster=7 sender-index=5 receiver-index=99"))
     }
 
     @Test func decodesFramesAndShowsEntries() throws {

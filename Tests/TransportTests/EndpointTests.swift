@@ -8,13 +8,14 @@ import Wire
 @Suite(.serialized) struct EndpointTests {
     static func pair(emulation: LinkEmulator.Conditions? = nil) throws -> (TransportEndpoint, TransportEndpoint) {
         let key = try ClusterKey(hex: ClusterKey.generateHex(), source: "test")
-        var ca = TransportEndpoint.Configuration(id: 1, clusterID: 3, protection: .sealed(key), keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:])
-        var cb = TransportEndpoint.Configuration(id: 2, clusterID: 3, protection: .sealed(key), keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:])
+        let ia = NodeIdentity.generate(), ib = NodeIdentity.generate()
+        var ca = TransportEndpoint.Configuration(id: 1, clusterID: 3, protection: .sealed(ia, presharedKey: key), listen: try SocketAddress("127.0.0.1:0"), peers: [:])
+        var cb = TransportEndpoint.Configuration(id: 2, clusterID: 3, protection: .sealed(ib, presharedKey: key), listen: try SocketAddress("127.0.0.1:0"), peers: [:])
         ca.emulation = emulation
         cb.emulation = emulation
         let a = try TransportEndpoint(ca), b = try TransportEndpoint(cb)
-        a.addPeer(2, at: b.socket.localAddress)
-        b.addPeer(1, at: a.socket.localAddress)
+        a.addPeer(2, at: b.socket.localAddress, publicKey: ib.publicKey)
+        b.addPeer(1, at: a.socket.localAddress, publicKey: ia.publicKey)
         return (a, b)
     }
 

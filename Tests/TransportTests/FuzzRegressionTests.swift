@@ -22,29 +22,28 @@ import Wire
     @Test(arguments: files)
     func replaysSafely(file: String) throws {
         let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent(file)))
-        let key = try ClusterKey(hex: String(repeating: "42", count: 32), source: "fuzz")
+        let key = try #require(ChaChaPolyAEAD(keyBytes: [UInt8](repeating: 0x42, count: 32)))
         guard let mode = bytes.first else { return }
-        var gate = DatagramGate(protection: .sealed(key), clusterID: 1)
-        var link = PeerLink(peer: 2, sealer: DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 1, keyEpoch: 1))
+        var gate = DatagramOpener(key: key)
+        var link = PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 1, key: key))
         let datagram = mode & 1 == 0 ? Array(bytes.dropFirst())
-            : DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 2, keyEpoch: 1)
+            : DatagramSealer(clusterID: 1, receiverIndex: 1, key: key)
                 .seal(payload: Array(bytes.dropFirst()), packet: try #require(PacketNumber(UInt64(mode))), ackEliciting: mode & 2 != 0)
-        if let opened = gate.open(datagram) {
+        if case .success(let opened) = gate.open(datagram, clusterID: 1) {
             _ = link.receive(opened, now: 1_000)
             _ = link.poll(now: 2_000)
-            #expect(gate.open(datagram) == nil, "a replay is refused")
+            #expect(gate.open(datagram, clusterID: 1) == .failure(.replay), "a replay is refused")
         }
     }
 
     @Test func aSequenceFollowedByAnAckIsMalformed() throws {
-        let key = try ClusterKey(hex: String(repeating: "42", count: 32), source: "fuzz")
+        let key = try #require(ChaChaPolyAEAD(keyBytes: [UInt8](repeating: 0x42, count: 32)))
         let bytes = [UInt8](try Data(contentsOf: Self.directory.appendingPathComponent("transport-sequence-then-ack.bin")))
-        var gate = DatagramGate(protection: .sealed(key), clusterID: 1)
-        var link = PeerLink(peer: 2, sealer: DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 1, keyEpoch: 1))
-        let datagram = DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 2, keyEpoch: 1)
+        var gate = DatagramOpener(key: key)
+        var link = PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 1, key: key))
+        let datagram = DatagramSealer(clusterID: 1, receiverIndex: 1, key: key)
             .seal(payload: Array(bytes.dropFirst()), packet: try #require(PacketNumber(3)), ackEliciting: true)
-        let accepted = gate.open(datagram)
-        let opened = try #require(accepted)
+        let opened = try gate.open(datagram, clusterID: 1).get()
         #expect(link.receive(opened, now: 0).isEmpty)
         #expect(link.statistics.malformedDropped == 1)
     }

@@ -158,7 +158,7 @@ import Wire
     }
 
     @Test func controlGoesBeforeBulk() {
-        var link = PeerLink(peer: 2, sealer: DatagramSealer(protection: .insecure, clusterID: 1, sender: 1, keyEpoch: 1))
+        var link = PeerLink(peer: 2, sealer: .plain(clusterID: 1, sender: 1))
         let bulk = Message.installSnapshot(InstallSnapshot(term: 1, lastIncludedIndex: 1, lastIncludedTerm: 1, offset: 0, done: false, data: [UInt8](repeating: 1, count: 1000)))
         link.enqueue(OutgoingMessage(bulk, trafficClass: .bulk, deadlineMicros: .max))
         link.enqueue(OutgoingMessage(Self.message(7), trafficClass: .control, deadlineMicros: .max))
@@ -178,7 +178,7 @@ import Wire
         }
         h.run(until: 20_000_000)
         #expect(Set(Self.terms(h.delivered[2]!)) == Set((0..<500).map(UInt64.init)))
-        #expect(h.gates[2]!.drops.total >= 500)
+        #expect(h.drops[2]!.total >= 500)
     }
 
     @Test func aFragmentFloodIsDroppedAndCountedAndTheLinkGoesOn() throws {
@@ -186,17 +186,16 @@ import Wire
         // than the limit, each never finished.
         var config = PeerLinkConfig()
         config.reassemblyConcurrent = 4
-        let key = LinkHarness.key
-        let attacker = DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 2, keyEpoch: 1)
-        var gate = DatagramGate(protection: .sealed(key), clusterID: 1)
-        var link = PeerLink(peer: 2, sealer: DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 1, keyEpoch: 1), config: config)
+        let attacker = DatagramSealer(clusterID: 1, receiverIndex: 7, key: LinkHarness.key(2, 1))
+        var gate = DatagramOpener(key: LinkHarness.key(2, 1))
+        var link = PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 9, key: LinkHarness.key(1, 2)), config: config)
         for i in 0..<200 {
             var payload: [UInt8] = []
             MessageSequence(number: UInt64(i)).encodeFrame(into: &payload, last: false)
             Fragment(messageID: UInt64(1000 + i), index: 0, count: 50, data: [UInt8](repeating: 7, count: 1000)).encodeFrame(into: &payload, last: true)
             let packet = try #require(PacketNumber(UInt64(i)))
-            let accepted = gate.open(attacker.seal(payload: payload, packet: packet, ackEliciting: true))
-            let opened = try #require(accepted)
+            let accepted = gate.open(attacker.seal(payload: payload, packet: packet, ackEliciting: true), clusterID: 1)
+            let opened = try accepted.get()
             #expect(link.receive(opened, now: UInt64(i)).isEmpty)
         }
         #expect(link.statistics.reassemblyDropped == 196, "all but the 4 allowed reassemblies")
@@ -205,8 +204,8 @@ import Wire
         MessageSequence(number: 500).encodeFrame(into: &payload, last: false)
         TimeoutNow(term: 9).encodeFrame(into: &payload, last: true)
         let packet = try #require(PacketNumber(500))
-        let accepted = gate.open(attacker.seal(payload: payload, packet: packet, ackEliciting: true))
-        let opened = try #require(accepted)
+        let accepted = gate.open(attacker.seal(payload: payload, packet: packet, ackEliciting: true), clusterID: 1)
+        let opened = try accepted.get()
         #expect(link.receive(opened, now: 300) == [.timeoutNow(TimeoutNow(term: 9))])
     }
 }

@@ -93,12 +93,13 @@ import Testing
         func reason(_ bytes: [UInt8]) -> WireError.Reason? {
             do { _ = try DatagramParts.split(bytes); return nil } catch { return error.reason }
         }
-        #expect(reason(Self.header(0x20)) == .unsupportedVersion(2))
-        #expect(reason(Self.header(0x18)) == .unknownKind(2))
-        #expect(reason(Self.header(0x12)) == .badFlags(0b10))
-        #expect(reason(Self.header(0x10) + [1, 2, 3]) == .truncated, "sealed datagram shorter than its tag")
-        #expect(reason([UInt8](repeating: 0x14, count: 1501)) == .lengthOverLimit(length: 1501, limit: 1500))
-        #expect(reason(Self.header(0x14)) == nil, "a plain header with no payload splits")
+        #expect(reason(Self.header(0x10)) == .unsupportedVersion(1), "version 1 (before sessions) is refused")
+        #expect(reason(Self.header(0x28)) == .unknownKind(2), "a handshake initiation has no data header")
+        #expect(reason(Self.header(0x2C)) == .unknownKind(3), "nor has a response")
+        #expect(reason(Self.header(0x22)) == .badFlags(0b10))
+        #expect(reason(Self.header(0x20) + [1, 2, 3]) == .truncated, "sealed datagram shorter than its tag")
+        #expect(reason([UInt8](repeating: 0x24, count: 1501)) == .lengthOverLimit(length: 1501, limit: 1500))
+        #expect(reason(Self.header(0x24)) == nil, "a plain header with no payload splits")
     }
 
     @Test func entryPayloadErrors() {
@@ -142,5 +143,28 @@ import Testing
         }
         let covered = Set(Self.cases.map { name($0.expected) } + ["unsupportedVersion"])
         #expect(covered.count == 15, "uncovered reasons; covered: \(covered.sorted())")
+    }
+}
+
+@Suite struct HandshakeMessageErrorTests {
+    @Test func handshakeMessagesHaveOneSizeAndOneFirstByte() throws {
+        let initiation = HandshakeInitiation(clusterID: 1, sender: 2, senderIndex: 3, noise: [UInt8](repeating: 4, count: 105), mac1: [UInt8](repeating: 5, count: 16))
+        let bytes = initiation.encode()
+        #expect(bytes.count == HandshakeInitiation.size)
+        #expect(try HandshakeInitiation.decode(bytes) == initiation)
+        #expect(throws: WireError.self) { try HandshakeInitiation.decode(Array(bytes.dropLast())) }
+        #expect(throws: WireError.self) { try HandshakeInitiation.decode(bytes + [0]) }
+        var wrongKind = bytes
+        wrongKind[0] = 0x2C
+        #expect(throws: WireError.self) { try HandshakeInitiation.decode(wrongKind) }
+        #expect(HandshakeInitiation(clusterID: 1, sender: 2, senderIndex: 3, noise: [1], mac1: []).encode().isEmpty)
+
+        let response = HandshakeResponse(clusterID: 1, senderIndex: 2, receiverIndex: 3, noise: [UInt8](repeating: 4, count: 48), mac1: [UInt8](repeating: 5, count: 16))
+        let responseBytes = response.encode()
+        #expect(responseBytes.count == HandshakeResponse.size)
+        #expect(try HandshakeResponse.decode(responseBytes) == response)
+        #expect(throws: WireError.self) { try HandshakeResponse.decode(bytes) }
+        #expect(DatagramKind.of(responseBytes) == .response && DatagramKind.of(bytes) == .initiation)
+        #expect(DatagramKind.of([0x18]) == nil, "another version")
     }
 }

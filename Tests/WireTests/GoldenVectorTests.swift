@@ -31,6 +31,12 @@ import Testing
             #expect(try Payload.decode(parts.body) == ms)
         case .decision(let d): #expect(try DecisionEntry.decode(pinned) == d)
         case .outcome(let o): #expect(try OutcomeEntry.decode(pinned) == o)
+        case .initiation(let m):
+            #expect(pinned.count == HandshakeInitiation.size && DatagramKind.of(pinned) == .initiation)
+            #expect(try HandshakeInitiation.decode(pinned) == m)
+        case .response(let m):
+            #expect(pinned.count == HandshakeResponse.size && DatagramKind.of(pinned) == .response)
+            #expect(try HandshakeResponse.decode(pinned) == m)
         }
     }
 

@@ -67,8 +67,7 @@ import Testing
         for _ in 0..<500 {
             let header = DatagramHeader(
                 kind: gen.bool() ? .sealed : .plain, ackEliciting: gen.bool(),
-                clusterID: UInt16(truncatingIfNeeded: gen.number()), sender: UInt16(truncatingIfNeeded: gen.number()),
-                keyEpoch: UInt16(truncatingIfNeeded: gen.number()),
+                clusterID: UInt16(truncatingIfNeeded: gen.number()), receiverIndex: UInt32(truncatingIfNeeded: gen.number()),
                 packetNumber: try #require(PacketNumber(gen.number(max: PacketNumber.max.value))))
             var bytes: [UInt8] = []
             header.encode(into: &bytes)
@@ -97,7 +96,7 @@ import Testing
 
     @Test func plainDatagramSplitsIntoHeaderAndFrames() throws {
         let header = DatagramHeader(
-            kind: .plain, ackEliciting: true, clusterID: 7, sender: 3, keyEpoch: 1,
+            kind: .plain, ackEliciting: true, clusterID: 7, receiverIndex: 3,
             packetNumber: try #require(PacketNumber(42)))
         let messages: [Message] = [.timeoutNow(TimeoutNow(term: 9)), .requestVote(RequestVote(term: 9, lastLogIndex: 4, lastLogTerm: 8))]
         let datagram = DatagramParts.encodePlain(header: header, messages: messages)
@@ -109,7 +108,7 @@ import Testing
 
     @Test func sealedDatagramKeepsItsLastSixteenBytesAsTag() throws {
         var header = DatagramHeader(
-            kind: .sealed, ackEliciting: false, clusterID: 1, sender: 2, keyEpoch: 3,
+            kind: .sealed, ackEliciting: false, clusterID: 1, receiverIndex: 0x0302,
             packetNumber: try #require(PacketNumber(4)))
         header.ackEliciting = true
         var datagram: [UInt8] = []

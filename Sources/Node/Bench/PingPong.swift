@@ -86,11 +86,15 @@ final class TransportPingPong {
     /// `beforeClientStarts` runs on the calling thread after the server's loop started and
     /// before the client's does (to pin threads).
     init(payloadBytes: Int, sealed: Bool, beforeClientStarts: () -> Void) throws {
-        let protection: Protection = sealed ? .sealed(try ClusterKey(hex: ClusterKey.generateHex(), source: "benchmark")) : .insecure
-        server = try TransportEndpoint(.init(id: 2, clusterID: 9, protection: protection, keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
-        client = try TransportEndpoint(.init(id: 1, clusterID: 9, protection: protection, keyEpoch: 1, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
-        server.addPeer(1, at: client.socket.localAddress)
-        client.addPeer(2, at: server.socket.localAddress)
+        // Each side its own identity, the cluster key as the handshake's pre-shared key.
+        let clusterKey = try ClusterKey(hex: ClusterKey.generateHex(), source: "benchmark")
+        let serverIdentity = NodeIdentity.generate(), clientIdentity = NodeIdentity.generate()
+        let serverProtection: Protection = sealed ? .sealed(serverIdentity, presharedKey: clusterKey) : .insecure
+        let clientProtection: Protection = sealed ? .sealed(clientIdentity, presharedKey: clusterKey) : .insecure
+        server = try TransportEndpoint(.init(id: 2, clusterID: 9, protection: serverProtection, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
+        client = try TransportEndpoint(.init(id: 1, clusterID: 9, protection: clientProtection, listen: try SocketAddress("127.0.0.1:0"), peers: [:]))
+        server.addPeer(1, at: client.socket.localAddress, publicKey: clientIdentity.publicKey)
+        client.addPeer(2, at: server.socket.localAddress, publicKey: serverIdentity.publicKey)
         // `payloadBytes` of frame: InstallSnapshot's head takes 6, its data the rest.
         let request = Message.installSnapshot(InstallSnapshot(
             term: 1, lastIncludedIndex: 1, lastIncludedTerm: 1, offset: 0, done: false,

@@ -39,6 +39,24 @@ public enum WireInspector {
     }
 
     private static func asDatagram(_ bytes: [UInt8], _ limits: WireLimits) -> Result<String, Failure> {
+        switch DatagramKind.of(bytes) {
+        case .initiation?:
+            do {
+                let m = try HandshakeInitiation.decode(bytes)
+                return .success("handshake initiation cluster=\(m.clusterID) sender=\(m.sender) sender-index=\(m.senderIndex) (Noise message \(m.noise.count) B, mac1 \(Hex.string(m.mac1)))")
+            } catch {
+                return .failure(Failure(description: error.description))
+            }
+        case .response?:
+            do {
+                let m = try HandshakeResponse.decode(bytes)
+                return .success("handshake response cluster=\(m.clusterID) sender-index=\(m.senderIndex) receiver-index=\(m.receiverIndex) (Noise message \(m.noise.count) B, mac1 \(Hex.string(m.mac1)))")
+            } catch {
+                return .failure(Failure(description: error.description))
+            }
+        default:
+            break
+        }
         let parts: DatagramParts
         do {
             parts = try DatagramParts.split(bytes, limits: limits)
@@ -47,12 +65,14 @@ public enum WireInspector {
         }
         let h = parts.header
         var lines = [
-            "datagram v\(DatagramHeader.version) \(h.kind) cluster=\(h.clusterID) sender=\(h.sender) "
-                + "epoch=\(h.keyEpoch) packet=\(h.packetNumber)\(h.ackEliciting ? " ack-eliciting" : "")"
+            "datagram v\(DatagramHeader.version) \(h.kind) cluster=\(h.clusterID) receiver-index=\(h.receiverIndex) "
+                + "packet=\(h.packetNumber)\(h.ackEliciting ? " ack-eliciting" : "")"
         ]
         switch h.kind {
         case .sealed:
-            lines.append("  ciphertext \(parts.body.count) B, tag \(Hex.string(parts.tag ?? [])) (needs the cluster key to open)")
+            lines.append("  ciphertext \(parts.body.count) B, tag \(Hex.string(parts.tag ?? [])) (needs the session's key to open)")
+            return .success(lines.joined(separator: "\n"))
+        case .initiation, .response:
             return .success(lines.joined(separator: "\n"))
         case .plain:
             do {

@@ -7,30 +7,41 @@ import Foundation
 import Synchronization
 import Wire
 
-/// One node's transport: a UDP socket, the receive gate, a `PeerLink` per peer and
-/// optionally the link emulator in front of the socket, run by one event-loop thread.
+/// One node's transport: a UDP socket, the `TransportCore` (roster, handshakes, sessions
+/// and their links) and optionally the link emulator in front of the socket, run by one
+/// event-loop thread.
 ///
 /// `send` may be called from any thread; handlers run on the loop thread (and may call
 /// `send` themselves, which then costs no thread hop).
 public final class TransportEndpoint: @unchecked Sendable {
+    /// A roster entry: where a node is and who it is.
+    public struct PeerEntry: Sendable {
+        public var address: SocketAddress
+        /// Its static public key (ignored in insecure mode).
+        public var publicKey: NodePublicKey?
+
+        public init(address: SocketAddress, publicKey: NodePublicKey?) {
+            self.address = address
+            self.publicKey = publicKey
+        }
+    }
+
     public struct Configuration: Sendable {
         public var id: NodeID
         public var clusterID: ClusterID
         public var protection: Protection
-        /// A new epoch at every start (persisted by the node), so nonces never repeat.
-        public var keyEpoch: UInt16
         public var listen: SocketAddress
-        public var peers: [NodeID: SocketAddress]
+        public var peers: [NodeID: PeerEntry]
         public var link = PeerLinkConfig()
+        public var sessions = SessionConfig()
         /// Emulated conditions on every outgoing datagram (nil: the real network only).
         public var emulation: LinkEmulator.Conditions?
         public var emulationSeed: UInt64 = 1
 
-        public init(id: NodeID, clusterID: ClusterID, protection: Protection, keyEpoch: UInt16, listen: SocketAddress, peers: [NodeID: SocketAddress]) {
+        public init(id: NodeID, clusterID: ClusterID, protection: Protection, listen: SocketAddress, peers: [NodeID: PeerEntry]) {
             self.id = id
             self.clusterID = clusterID
             self.protection = protection
-            self.keyEpoch = keyEpoch
             self.listen = listen
             self.peers = peers
         }
@@ -39,34 +50,20 @@ public final class TransportEndpoint: @unchecked Sendable {
     public typealias MessageHandler = @Sendable (TransportEndpoint, NodeID, Message) -> Void
     public typealias GiveUpHandler = @Sendable (TransportEndpoint, NodeID, UInt64) -> Void
 
-    /// One peer's link and where it is. Peers live in an array, found through an index:
-    /// an array element is changed where it lies, while a dictionary value is moved out
-    /// and back for every change — which cost more than the rest of a datagram's handling.
-    struct Peer {
-        let id: NodeID
-        var address: SocketAddress?
-        var link: PeerLink
-        var wakeAt: UInt64?
-        /// Has new input or a timer due: poll its link on this turn of the loop.
-        var dirty = false
-    }
-
     struct State {
-        var gate: DatagramGate
-        var peers: [Peer] = []
-        var index: [NodeID: Int] = [:]
+        var core: TransportCore
+        var addresses: [NodeID: SocketAddress] = [:]
+        var peerAt: [SocketAddress: NodeID] = [:]
         var emulator: LinkEmulator?
         var delayed: [(time: UInt64, peer: NodeID, datagram: [UInt8])] = []
         var inbox: [(NodeID, OutgoingMessage)] = []
         var running = true
 
-        mutating func add(_ peer: NodeID, address: SocketAddress?, link: @autoclosure () -> PeerLink) {
-            if let i = index[peer] {
-                if let address { peers[i].address = address }
-                return
-            }
-            index[peer] = peers.count
-            peers.append(Peer(id: peer, address: address, link: link()))
+        mutating func add(_ peer: NodeID, _ entry: PeerEntry) {
+            if let old = addresses[peer] { peerAt[old] = nil }
+            addresses[peer] = entry.address
+            peerAt[entry.address] = peer
+            core.addPeer(peer, publicKey: entry.publicKey)
         }
     }
 
@@ -77,14 +74,17 @@ public final class TransportEndpoint: @unchecked Sendable {
     private let onThread = Mutex<pthread_t?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    public init(_ configuration: Configuration) throws(UDPSocket.SocketError) {
+    public init(_ configuration: Configuration, wallClockMicros: @escaping @Sendable () -> UInt64 = { WallClock.nowMicros() }) throws(UDPSocket.SocketError) {
         self.configuration = configuration
         socket = try UDPSocket(binding: configuration.listen)
+        var coreConfiguration = TransportCore.Configuration(id: configuration.id, clusterID: configuration.clusterID, protection: configuration.protection)
+        coreConfiguration.link = configuration.link
+        coreConfiguration.sessions = configuration.sessions
         var initial = State(
-            gate: DatagramGate(protection: configuration.protection, clusterID: configuration.clusterID),
+            core: TransportCore(coreConfiguration, wallClockMicros: wallClockMicros),
             emulator: configuration.emulation.map { LinkEmulator($0, seed: configuration.emulationSeed) })
-        for (peer, address) in configuration.peers.sorted(by: { $0.key < $1.key }) where peer != configuration.id {
-            initial.add(peer, address: address, link: Self.link(to: peer, configuration))
+        for (peer, entry) in configuration.peers.sorted(by: { $0.key < $1.key }) where peer != configuration.id {
+            initial.add(peer, entry)
         }
         state = Mutex(initial)
         var fds: [Int32] = [0, 0]
@@ -99,16 +99,19 @@ public final class TransportEndpoint: @unchecked Sendable {
         close(wakePipe.write)
     }
 
-    private static func link(to peer: NodeID, _ configuration: Configuration) -> PeerLink {
-        let sealer = DatagramSealer(
-            protection: configuration.protection, clusterID: configuration.clusterID,
-            sender: configuration.id, keyEpoch: configuration.keyEpoch)
-        return PeerLink(peer: peer, sealer: sealer, config: configuration.link)
+    /// Adds a peer to the roster (or moves it, or changes its key — which closes its
+    /// sessions); e.g. once its port is known.
+    public func addPeer(_ peer: NodeID, at address: SocketAddress, publicKey: NodePublicKey?) {
+        state.withLock { $0.add(peer, PeerEntry(address: address, publicKey: publicKey)) }
+        wake()
     }
 
-    /// Adds (or moves) a peer; e.g. once its port is known.
-    public func addPeer(_ peer: NodeID, at address: SocketAddress) {
-        state.withLock { $0.add(peer, address: address, link: Self.link(to: peer, configuration)) }
+    /// Removes a node from the roster: its sessions are closed (what they had not had
+    /// acknowledged is reported given up) and its handshakes refused from then on; no
+    /// other node's session or key changes.
+    public func revoke(_ peer: NodeID) {
+        state.withLock { $0.core.revoke(peer) }
+        wake()
     }
 
     /// Starts the event loop thread.
@@ -122,9 +125,13 @@ public final class TransportEndpoint: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the loop and waits for it.
+    /// Stops the loop and waits for it (a second call returns at once).
     public func stop() {
-        state.withLock { $0.running = false }
+        let wasRunning = state.withLock { s in
+            defer { s.running = false }
+            return s.running
+        }
+        guard wasRunning else { return }
         wake()
         finished.wait()
     }
@@ -150,11 +157,20 @@ public final class TransportEndpoint: @unchecked Sendable {
     }
 
     public func statistics(for peer: NodeID) -> PeerStats? {
-        state.withLock { s in s.index[peer].map { s.peers[$0].link.statistics } }
+        state.withLock { $0.core.statistics(for: peer) }
     }
 
     public var drops: DropCounters {
-        state.withLock { $0.gate.drops }
+        state.withLock { $0.core.drops }
+    }
+
+    /// Handshake and session counters of this node.
+    public var counters: TransportCore.Counters {
+        state.withLock { $0.core.counters }
+    }
+
+    public func hasSession(with peer: NodeID) -> Bool {
+        state.withLock { $0.core.hasSession(with: peer) }
     }
 
     private func wake() {
@@ -169,41 +185,29 @@ public final class TransportEndpoint: @unchecked Sendable {
         var batch: [(bytes: [UInt8], from: SocketAddress)] = []
         var deliveries: [(NodeID, Message)] = []
         var giveUps: [(NodeID, UInt64)] = []
+        var outgoing: [(NodeID, [UInt8])] = []
         while true {
             let now = MonotonicClock.nowMicros()
             deliveries.removeAll(keepingCapacity: true)
             giveUps.removeAll(keepingCapacity: true)
+            outgoing.removeAll(keepingCapacity: true)
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
-                for (peer, message) in s.inbox {
-                    guard let i = s.index[peer] else { continue }
-                    s.peers[i].link.enqueue(message)
-                    s.peers[i].dirty = true
-                }
+                for (peer, message) in s.inbox { s.core.enqueue(message, to: peer, now: now) }
                 s.inbox = []
                 if readable { socket.receiveAll(into: &batch) }
                 batch.reverse()
                 // Popped, each datagram's buffer has one owner and is decrypted in place.
-                while let (bytes, _) = batch.popLast() {
-                    guard let opened = s.gate.open(bytes) else { continue }
-                    let sender = opened.header.sender
-                    guard let i = s.index[sender] else { continue }
-                    for message in s.peers[i].link.receive(opened, now: now) { deliveries.append((sender, message)) }
-                    s.peers[i].dirty = true
+                while let (bytes, from) = batch.popLast() {
+                    s.core.receive(bytes, from: from, sourcePeer: s.peerAt[from], now: now, into: &deliveries)
                 }
-                for i in s.peers.indices where s.peers[i].dirty || s.peers[i].wakeAt.map({ $0 <= now }) == true {
-                    s.peers[i].dirty = false
-                    let output = s.peers[i].link.poll(now: now)
-                    s.peers[i].wakeAt = output.nextWakeupMicros
-                    let peer = s.peers[i].id
-                    giveUps += output.gaveUp.map { (peer, $0) }
-                    for datagram in output.datagrams { transmit(datagram, to: i, now: now, state: &s) }
-                }
+                let wakeAt = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
+                for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
                 s.delayed.sort { $0.time < $1.time }
                 while let first = s.delayed.first, first.time <= now {
                     s.delayed.removeFirst()
-                    if let i = s.index[first.peer], let address = s.peers[i].address { socket.send(first.datagram, to: address) }
+                    if let address = s.addresses[first.peer] { socket.send(first.datagram, to: address) }
                 }
-                let next = min(s.peers.lazy.compactMap(\.wakeAt).min() ?? .max, s.delayed.first?.time ?? .max)
+                let next = min(wakeAt ?? .max, s.delayed.first?.time ?? .max)
                 return (s.running, next == .max ? nil : next)
             }
             for (peer, message) in deliveries { onMessage(self, peer, message) }
@@ -223,13 +227,12 @@ public final class TransportEndpoint: @unchecked Sendable {
         }
     }
 
-    private func transmit(_ datagram: [UInt8], to i: Int, now: UInt64, state s: inout State) {
-        guard let address = s.peers[i].address else { return }
+    private func transmit(_ datagram: [UInt8], to peer: NodeID, now: UInt64, state s: inout State) {
+        guard let address = s.addresses[peer] else { return }
         guard s.emulator != nil else {
             socket.send(datagram, to: address)
             return
         }
-        let peer = s.peers[i].id
         let arrivals = s.emulator?.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now) ?? []
         for arrival in arrivals {
             if arrival <= now {

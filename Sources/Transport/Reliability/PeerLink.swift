@@ -129,6 +129,79 @@ public struct PeerLink: Sendable {
     /// Reliable messages queued or awaiting acknowledgement.
     public var outstanding: Int { units.count }
     public var packetsInFlight: Int { sent.count }
+    /// Packets numbered so far: the session's nonce counter.
+    public var packetsSent: UInt64 { nextPacket }
+
+    /// A reliable message taken from an ended link, to be sent again on the next one.
+    struct Unacknowledged: Sendable {
+        var messageFrame: [UInt8]
+        var trafficClass: TrafficClass
+        var deadline: UInt64
+        var supersedeKey: String?
+        var handle: UInt64
+    }
+
+    /// Ends the link with its session: every reliable message not acknowledged is given
+    /// up (returned once per handle, with those already due) — or, with `keeping`, handed
+    /// back to be sent on the next session, except fragments (their message id belongs to
+    /// this link's numbering, and a piece may have been acknowledged by a reassembly that
+    /// is gone), which are given up. Unreliable messages are dropped. The receiving state
+    /// goes with the link, so nothing of it meets a later session's.
+    mutating func abandon(keeping: Bool = false) -> (gaveUp: [UInt64], kept: [Unacknowledged]) {
+        var handles = pendingGiveUps
+        var kept: [Unacknowledged] = []
+        for number in units.keys.sorted() {
+            guard let unit = units[number] else { continue }
+            if keeping && !Self.isFragment(unit.messageFrame) {
+                kept.append(Unacknowledged(
+                    messageFrame: unit.messageFrame, trafficClass: unit.trafficClass, deadline: unit.deadline,
+                    supersedeKey: unit.supersedeKey, handle: unit.handle))
+                continue
+            }
+            stats.messagesGivenUp += 1
+            // A fragmented message is one handle, reported once.
+            if unit.handle == 0 || !handles.contains(unit.handle) { handles.append(unit.handle) }
+        }
+        units = [:]
+        controlQueue = []
+        bulkQueue = []
+        unreliable = []
+        sent = [:]
+        pendingGiveUps = []
+        earliestDeadline = nil
+        return (handles, kept)
+    }
+
+    /// Takes over a message an ended link of the same peer had not had acknowledged; it
+    /// gets this link's next message number.
+    mutating func adopt(_ message: Unacknowledged) {
+        guard units.count < config.maxQueuedMessages else { return refuse(message.handle) }
+        let number = nextMessageNumber
+        nextMessageNumber += 1
+        earliestDeadline = min(earliestDeadline ?? message.deadline, message.deadline)
+        units[number] = Unit(
+            messageFrame: message.messageFrame, trafficClass: message.trafficClass,
+            deadline: message.deadline, supersedeKey: message.supersedeKey, handle: message.handle)
+        queue(number, message.trafficClass)
+    }
+
+    /// Whether a frame (written with its length) is a Fragment.
+    static func isFragment(_ frame: [UInt8]) -> Bool {
+        guard let type = frame.first else { return false }
+        return (type >> 3) & 0x0F == FrameKind.fragment.rawValue
+    }
+
+    /// A datagram with an empty payload (not ack-eliciting): tells a responder that the
+    /// handshake completed when there is nothing else to send. Nil if sealing failed.
+    public mutating func keepalive() -> [UInt8]? {
+        guard let packet = PacketNumber(nextPacket) else { return nil }
+        nextPacket += 1
+        var datagram = DatagramSealer.newDatagram(payloadCapacity: 0)
+        guard sealer.seal(&datagram, packet: packet, ackEliciting: false) else { return nil }
+        stats.datagramsSent += 1
+        stats.bytesSent += datagram.count
+        return datagram
+    }
 
     // MARK: - Sending
 
@@ -363,6 +436,11 @@ public struct PeerLink: Sendable {
     public mutating func receive(_ datagram: OpenedDatagram, now: UInt64) -> [Message] {
         stats.datagramsReceived += 1
         stats.bytesReceived += datagram.payload.count + DatagramHeader.size
+        if datagram.payload.isEmpty {
+            // A keepalive: authenticated by the session, carries nothing to acknowledge.
+            _ = acks.received(datagram.header.packetNumber.value, ackEliciting: false, at: now)
+            return []
+        }
         let frames: [Message]
         do {
             frames = try Payload.decode(datagram.payload)

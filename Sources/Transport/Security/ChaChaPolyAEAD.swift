@@ -56,6 +56,12 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
         #endif
     }
 
+    /// Nil unless there are 32 bytes.
+    public convenience init?(keyBytes: [UInt8]) {
+        guard keyBytes.count == 32 else { return nil }
+        self.init(key: SymmetricKey(data: keyBytes))
+    }
+
     deinit {
         #if canImport(CCryptoBoringSSL) && !EDGERAFT_PUBLIC_CHACHAPOLY
         CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(context)
@@ -141,6 +147,12 @@ public final class ChaChaPolyAEAD: @unchecked Sendable {
             func byte<T: FixedWidthInteger>(_ value: T, _ index: Int) -> UInt8 { UInt8(truncatingIfNeeded: value >> (8 * index)) }
             storage = (byte(leading, 0), byte(leading, 1), byte(leading, 2), byte(leading, 3), byte(leading, 4), byte(leading, 5),
                        byte(leading, 6), byte(leading, 7), byte(trailing, 0), byte(trailing, 1), byte(trailing, 2), byte(trailing, 3))
+        }
+
+        /// Noise's transport nonce (revision 34, §12.3): four zero bytes, then the counter as
+        /// 64 bits little-endian.
+        public init(counter: UInt64) {
+            self.init(leading: counter << 32, trailing: UInt32(truncatingIfNeeded: counter >> 32))
         }
 
         public var bytes: [UInt8] { withBytes { Array($0) } }

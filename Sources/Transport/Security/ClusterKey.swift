@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
 
-/// The pre-shared key every node of a cluster seals its datagrams with: 32 bytes, given
+/// The optional pre-shared key of a cluster, mixed into every session handshake (Noise's
+/// psk, as WireGuard's): not an identity — each node has its own (`NodeIdentity`). 32 bytes, given
 /// as 64 hex digits in a file or in the `EDGERAFT_CLUSTER_KEY` environment variable —
 /// never on the command line, where `ps` would show it to every user of the machine.
 public struct ClusterKey: Sendable {
@@ -24,14 +25,13 @@ public struct ClusterKey: Sendable {
         }
     }
 
-    /// The cipher keyed with this key (its context is set up once, not per datagram).
-    let aead: ChaChaPolyAEAD
+    let bytes: [UInt8]
 
     public init(bytes: [UInt8]) throws(LoadError) {
-        guard bytes.count == Self.byteCount, let aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes)) else {
+        guard bytes.count == Self.byteCount else {
             throw .wrongLength(source: "the given bytes", bytes: bytes.count)
         }
-        self.aead = aead
+        self.bytes = bytes
     }
 
     /// Parses 64 hex digits (surrounding white space ignored).
@@ -46,10 +46,10 @@ public struct ClusterKey: Sendable {
             bytes.append(byte)
             index = next
         }
-        guard bytes.count == Self.byteCount, let aead = ChaChaPolyAEAD(key: SymmetricKey(data: bytes)) else {
+        guard bytes.count == Self.byteCount else {
             throw .wrongLength(source: source, bytes: bytes.count)
         }
-        self.aead = aead
+        self.bytes = bytes
     }
 
     /// The key from `file` if given, else from the environment.

@@ -10,14 +10,27 @@ public enum DatagramDropReason: String, Error, Sendable, CaseIterable, Equatable
     case wrongCluster
     /// A plain datagram on a sealed cluster, or a sealed one on an insecure node.
     case wrongProtection
-    /// From an older key epoch of its sender than one already seen.
-    case staleEpoch
+    /// Names a session index this node does not have (never had, retired, or from
+    /// before a restart).
+    case unknownSession
     /// A packet number already accepted, or older than the replay window.
     case replay
     /// The tag did not verify: forged, corrupted, or sealed with another key.
     case authentication
     /// Over a reassembly or queue limit.
     case limit
+    /// A handshake message whose mac1 is wrong: dropped before any Diffie-Hellman.
+    case badMAC
+    /// An initiation from a node not in the roster (or removed from it).
+    case unknownPeer
+    /// Over the per-source initiation rate.
+    case rateLimited
+    /// An initiation whose timestamp is not newer than one already accepted from that
+    /// node: a replay, which must not reset the session.
+    case staleInitiation
+    /// An initiation from a node this one is itself initiating to, and which yields
+    /// (the lower node id's initiation wins).
+    case handshakeCollision
     /// Dropped by the link emulator, not the network.
     case emulatedLoss
 }

@@ -1,26 +1,25 @@
 import Wire
 
-/// Seals outgoing datagrams: the 12-byte header is the associated data, the nonce is
-/// (sender, key epoch, packet number) — never random, never repeated, because a sender
-/// never reuses a packet number within an epoch and takes a new epoch at every start.
+/// Seals one session's outgoing datagrams: the 12-byte header is the associated data and
+/// the packet number is the nonce's counter. The session's link numbers its packets from 0
+/// and never reuses a number, and every session has keys of its own — so no (key, nonce)
+/// pair ever repeats, across peers, restarts and rekeys.
 public struct DatagramSealer: Sendable {
-    public let protection: Protection
     public let clusterID: ClusterID
-    public let sender: NodeID
-    public let keyEpoch: UInt16
+    /// The index the peer gave this session (plain datagrams: this node's id).
+    public let receiverIndex: UInt32
+    /// The session's sending key; nil for plain datagrams (insecure mode).
+    let key: ChaChaPolyAEAD?
 
-    public init(protection: Protection, clusterID: ClusterID, sender: NodeID, keyEpoch: UInt16) {
-        self.protection = protection
+    public init(clusterID: ClusterID, receiverIndex: UInt32, key: ChaChaPolyAEAD?) {
         self.clusterID = clusterID
-        self.sender = sender
-        self.keyEpoch = keyEpoch
+        self.receiverIndex = receiverIndex
+        self.key = key
     }
 
-    /// sender ‖ key epoch ‖ packet number ‖ three zero bytes, little-endian like the header.
-    static func nonce(sender: NodeID, epoch: UInt16, packet: PacketNumber) -> ChaChaPolyAEAD.Nonce {
-        ChaChaPolyAEAD.Nonce(
-            leading: UInt64(sender) | UInt64(epoch) << 16 | (packet.value & 0xFFFF_FFFF) << 32,
-            trailing: UInt32(truncatingIfNeeded: packet.value >> 32))
+    /// A plain (insecure) sealer: the index field carries the sender's node id.
+    public static func plain(clusterID: ClusterID, sender: NodeID) -> DatagramSealer {
+        DatagramSealer(clusterID: clusterID, receiverIndex: UInt32(sender), key: nil)
     }
 
     /// A buffer to build a datagram in: room for the header, then append the payload's
@@ -37,17 +36,12 @@ public struct DatagramSealer: Sendable {
     /// and appends the tag. Returns false if sealing failed (then send nothing: the
     /// message is retransmitted or reported lost like any lost packet).
     public func seal(_ buffer: inout [UInt8], packet: PacketNumber, ackEliciting: Bool) -> Bool {
-        var header = DatagramHeader(
-            kind: .sealed, ackEliciting: ackEliciting, clusterID: clusterID, sender: sender,
-            keyEpoch: keyEpoch, packetNumber: packet)
-        switch protection {
-        case .insecure:
-            header.kind = .plain
-            return header.write(into: &buffer)
-        case .sealed(let key):
-            return header.write(into: &buffer)
-                && key.aead.seal(&buffer, from: DatagramHeader.size, nonce: Self.nonce(sender: sender, epoch: keyEpoch, packet: packet))
-        }
+        let header = DatagramHeader(
+            kind: key == nil ? .plain : .sealed, ackEliciting: ackEliciting, clusterID: clusterID,
+            receiverIndex: receiverIndex, packetNumber: packet)
+        guard header.write(into: &buffer) else { return false }
+        guard let key else { return true }
+        return key.seal(&buffer, from: DatagramHeader.size, nonce: ChaChaPolyAEAD.Nonce(counter: packet.value))
     }
 
     /// The datagram carrying `payload` (encoded frames) as packet `packet`; empty if

@@ -1,6 +1,6 @@
 import Wire
 
-/// Which packet numbers of one sender's key epoch were already accepted: the highest seen
+/// Which packet numbers of one session were already accepted: the highest seen
 /// and a bitmap of the `size` below it. Checked before decryption, updated only after
 /// the tag verified — so a forged datagram can never move the window.
 public struct ReplayWindow: Sendable, Equatable {

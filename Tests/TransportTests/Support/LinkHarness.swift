@@ -1,3 +1,4 @@
+import Crypto
 import Wire
 @testable import Transport
 
@@ -9,11 +10,16 @@ struct LinkHarness {
         case wake(NodeID, NodeID)
     }
 
-    static let key = try! ClusterKey(hex: String(repeating: "5a", count: 32), source: "test")
+    /// One fixed session key per ordered pair, as a handshake would have given.
+    static func key(_ from: NodeID, _ to: NodeID) -> ChaChaPolyAEAD {
+        ChaChaPolyAEAD(key: SymmetricKey(data: SHA256.hash(data: [UInt8(truncatingIfNeeded: from), UInt8(truncatingIfNeeded: to), 0x5a])))!
+    }
 
     var emulator: LinkEmulator
     var links: [NodeID: [NodeID: PeerLink]] = [:]
-    var gates: [NodeID: DatagramGate] = [:]
+    /// Per node, per session index (the sender's id here): the session's receive side.
+    var gates: [NodeID: [UInt32: DatagramOpener]] = [:]
+    var drops: [NodeID: DropCounters] = [:]
     var events = EventQueue<Event>()
     /// The earliest wake-up already scheduled per link, so that stale ones do not pile up.
     var wakeAt: [[NodeID]: UInt64] = [:]
@@ -24,12 +30,14 @@ struct LinkHarness {
     init(nodes: [NodeID], conditions: LinkEmulator.Conditions, seed: UInt64, config: PeerLinkConfig = PeerLinkConfig()) {
         emulator = LinkEmulator(conditions, seed: seed)
         for a in nodes {
-            gates[a] = DatagramGate(protection: .sealed(Self.key), clusterID: 1)
+            gates[a] = [:]
+            drops[a] = DropCounters()
             delivered[a] = []
             gaveUp[a] = []
             for b in nodes where b != a {
-                let sealer = DatagramSealer(protection: .sealed(Self.key), clusterID: 1, sender: a, keyEpoch: 1)
+                let sealer = DatagramSealer(clusterID: 1, receiverIndex: UInt32(a), key: Self.key(a, b))
                 links[a, default: [:]][b] = PeerLink(peer: b, sealer: sealer, config: config)
+                gates[a]![UInt32(b)] = DatagramOpener(key: Self.key(b, a))
             }
         }
     }
@@ -69,7 +77,7 @@ struct LinkHarness {
             now = max(now, first.time)
             switch first.event {
             case .deliver(let to, let from, let datagram):
-                guard let opened = gates[to]!.open(datagram) else { continue }
+                guard let opened = open(datagram, at: to) else { continue }
                 delivered[to]! += links[to]![from]!.receive(opened, now: now)
                 pump(to, from)
             case .wake(let a, let b):
@@ -82,6 +90,29 @@ struct LinkHarness {
 
     /// Injects raw bytes at a node, as if from the network.
     mutating func inject(_ bytes: [UInt8], at node: NodeID) {
-        _ = gates[node]!.open(bytes)
+        _ = open(bytes, at: node)
+    }
+
+    /// The endpoint's receive order: header, session by index, then the session's checks.
+    mutating func open(_ bytes: [UInt8], at node: NodeID) -> OpenedDatagram? {
+        let header: DatagramHeader
+        switch DatagramOpener.header(of: bytes, clusterID: 1) {
+        case .failure(let reason):
+            drops[node]!.count(reason)
+            return nil
+        case .success(let value):
+            header = value
+        }
+        guard let result = gates[node]![header.receiverIndex]?.open(bytes, header: header) else {
+            drops[node]!.count(.unknownSession)
+            return nil
+        }
+        switch result {
+        case .failure(let reason):
+            drops[node]!.count(reason)
+            return nil
+        case .success(let opened):
+            return opened
+        }
     }
 }

@@ -8,6 +8,8 @@ enum GoldenSamples {
         case datagram(DatagramHeader, [Message])
         case decision(DecisionEntry)
         case outcome(OutcomeEntry)
+        case initiation(HandshakeInitiation)
+        case response(HandshakeResponse)
 
         func encoded() -> [UInt8] {
             switch self {
@@ -19,6 +21,8 @@ enum GoldenSamples {
             case .datagram(let h, let ms): return DatagramParts.encodePlain(header: h, messages: ms)
             case .decision(let d): return d.encoded()
             case .outcome(let o): return o.encoded()
+            case .initiation(let m): return m.encode()
+            case .response(let m): return m.encode()
             }
         }
     }
@@ -80,8 +84,15 @@ enum GoldenSamples {
             .appendEntries(AppendEntries(term: 5, prevLogIndex: 1_000_000, prevLogTerm: 5, leaderCommit: 1_000_000)),
         ])),
         ("datagram-plain", .datagram(
-            DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 0xED6E, sender: 3, keyEpoch: 2, packetNumber: packet(1_000_001)),
+            DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 0xED6E, receiverIndex: 3, packetNumber: packet(1_000_001)),
             [.requestVote(RequestVote(term: 5, lastLogIndex: 1_000_000, lastLogTerm: 4))])),
+        // Handshake layouts only (the bytes are not a real handshake; Transport's tests run those).
+        ("handshake-initiation", .initiation(HandshakeInitiation(
+            clusterID: 0xED6E, sender: 3, senderIndex: 0xA1B2_C3D4,
+            noise: (0..<105).map { UInt8($0) }, mac1: [UInt8](repeating: 0xAA, count: 16)))),
+        ("handshake-response", .response(HandshakeResponse(
+            clusterID: 0xED6E, senderIndex: 0x0102_0304, receiverIndex: 0xA1B2_C3D4,
+            noise: (0..<48).map { UInt8(200 - $0) }, mac1: [UInt8](repeating: 0xBB, count: 16)))),
         ("decision-entry", .decision(DecisionEntry(
             request: request, chosen: 4, leader: 1, term: 5, timestampMicros: 1_795_000_000_000_000,
             loads: [NodeLoad(node: 1, report: report), NodeLoad(node: 4, report: WorkloadReport(

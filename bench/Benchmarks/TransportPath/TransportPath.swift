@@ -11,16 +11,17 @@ import Wire
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .edgeRaft
 
-    // A fixed key, so that runs compare; never a real cluster key.
-    guard let key = try? ClusterKey(bytes: [UInt8](repeating: 0x5A, count: 32)) else { return }
+    // Fixed session keys, so that runs compare; never real ones.
+    guard let key = ChaChaPolyAEAD(keyBytes: [UInt8](repeating: 0x5A, count: 32)),
+          let otherKey = ChaChaPolyAEAD(keyBytes: [UInt8](repeating: 0xA5, count: 32)) else { return }
     // 64 bytes of frame, as `edgeraft bench transport` sends: InstallSnapshot's head takes 6.
     let request = Message.installSnapshot(InstallSnapshot(
         term: 1, lastIncludedIndex: 1, lastIncludedTerm: 1, offset: 0, done: false, data: [UInt8](repeating: 0x42, count: 58)))
     let payload = Payload.encode([request])
 
     Benchmark("seal and open one datagram (\(payload.count) B payload)") { benchmark in
-        let sealer = DatagramSealer(protection: .sealed(key), clusterID: 1, sender: 2, keyEpoch: 1)
-        var gate = DatagramGate(protection: .sealed(key), clusterID: 1)
+        let sealer = DatagramSealer(clusterID: 1, receiverIndex: 7, key: key)
+        var gate = DatagramOpener(key: key)
         var packet: UInt64 = 0
         for _ in benchmark.scaledIterations {
             packet += 1
@@ -28,7 +29,37 @@ let benchmarks: @Sendable () -> Void = {
             var datagram = DatagramSealer.newDatagram(payloadCapacity: payload.count)
             datagram += payload
             _ = sealer.seal(&datagram, packet: number, ackEliciting: true)
-            blackHole(gate.open(datagram))
+            blackHole(gate.open(datagram, clusterID: 1))
+        }
+    }
+
+    // A whole Noise IK handshake between two nodes, both sides (four X25519 each), through
+    // `TransportCore`: initiation, response, first datagram.
+    Benchmark("session handshake, both sides (TransportCore)") { benchmark in
+        let a = NodeIdentity.generate(), b = NodeIdentity.generate()
+        guard let source = try? SocketAddress("127.0.0.1:9") else { return }
+        var config = SessionConfig()
+        config.initiationsPerSecond = 1_000_000_000
+        config.initiationBurst = 1_000_000_000
+        for _ in benchmark.scaledIterations {
+            var ca = TransportCore.Configuration(id: 1, clusterID: 1, protection: .sealed(a, presharedKey: nil))
+            var cb = TransportCore.Configuration(id: 2, clusterID: 1, protection: .sealed(b, presharedKey: nil))
+            ca.sessions = config
+            cb.sessions = config
+            var nodeA = TransportCore(ca), nodeB = TransportCore(cb)
+            nodeA.addPeer(2, publicKey: b.publicKey)
+            nodeB.addPeer(1, publicKey: a.publicKey)
+            nodeA.enqueue(OutgoingMessage(request, deadlineMicros: .max), to: 2, now: 0)
+            var out: [(NodeID, [UInt8])] = [], given: [(NodeID, UInt64)] = [], delivered: [(NodeID, Message)] = []
+            _ = nodeA.poll(now: 0, datagrams: &out, gaveUp: &given)
+            for (_, d) in out { nodeB.receive(d, from: source, now: 0, into: &delivered) }
+            out = []
+            _ = nodeB.poll(now: 0, datagrams: &out, gaveUp: &given)
+            for (_, d) in out { nodeA.receive(d, from: source, now: 0, into: &delivered) }
+            out = []
+            _ = nodeA.poll(now: 0, datagrams: &out, gaveUp: &given)
+            for (_, d) in out { nodeB.receive(d, from: source, now: 0, into: &delivered) }
+            blackHole(delivered)
         }
     }
 
@@ -41,25 +72,25 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for protection in [Protection.sealed(key), .insecure] {
-        let mode = if case .sealed = protection { "sealed" } else { "insecure" }
+    for sealed in [true, false] {
+        let mode = sealed ? "sealed" : "insecure"
         Benchmark("PeerLink request/response round trip, \(mode)") { benchmark in
-            var client = PeerLink(peer: 2, sealer: DatagramSealer(protection: protection, clusterID: 1, sender: 1, keyEpoch: 1))
-            var server = PeerLink(peer: 1, sealer: DatagramSealer(protection: protection, clusterID: 1, sender: 2, keyEpoch: 1))
-            var clientGate = DatagramGate(protection: protection, clusterID: 1)
-            var serverGate = DatagramGate(protection: protection, clusterID: 1)
+            var client = PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 7, key: sealed ? key : nil))
+            var server = PeerLink(peer: 1, sealer: DatagramSealer(clusterID: 1, receiverIndex: 8, key: sealed ? otherKey : nil))
+            var clientGate = DatagramOpener(key: sealed ? otherKey : nil)
+            var serverGate = DatagramOpener(key: sealed ? key : nil)
             var now: UInt64 = 1_000_000
             for _ in benchmark.scaledIterations {
                 now += 20
                 client.enqueue(OutgoingMessage(request, deadlineMicros: now + 5_000_000))
                 for datagram in client.poll(now: now).datagrams {
-                    guard let opened = serverGate.open(datagram) else { continue }
+                    guard case .success(let opened) = serverGate.open(datagram, clusterID: 1) else { continue }
                     for message in server.receive(opened, now: now) {
                         server.enqueue(OutgoingMessage(message, deadlineMicros: now + 5_000_000))
                     }
                 }
                 for datagram in server.poll(now: now).datagrams {
-                    guard let opened = clientGate.open(datagram) else { continue }
+                    guard case .success(let opened) = clientGate.open(datagram, clusterID: 1) else { continue }
                     blackHole(client.receive(opened, now: now))
                 }
             }

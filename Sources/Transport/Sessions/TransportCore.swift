@@ -1,0 +1,539 @@
+import Crypto
+import Wire
+
+/// Everything a node's transport decides, without sockets or threads: the roster, the
+/// handshakes, one session (with its `PeerLink`) per peer, and every drop. Time is input;
+/// datagrams to send, messages to deliver and messages given up are output. Randomness
+/// (ephemeral keys, session indices) comes from the system; the initiation timestamp
+/// from `wallClockMicros`.
+///
+/// Rules (docs/transport.md, "Sessions"):
+/// - Whichever side first has something to send initiates; messages wait until a session
+///   is confirmed (`maxQueuedMessages` per peer; past it, or past their deadline, they are
+///   given up). If both initiate at once, the lower node id's initiation wins.
+/// - The initiator confirms a session on the response; the responder on the first
+///   authenticated datagram of it (the initiator sends a keepalive if it has nothing else).
+/// - A confirmed new session retires the old one: its datagrams are refused from then on,
+///   and every reliable message it had not had acknowledged is given up (reported) — or,
+///   when the peer said in its initiation that it holds no session (it restarted), sent
+///   again on the new session, which the new process has not seen (fragmented messages
+///   excepted: given up). Messages sent while a new session is under way wait for it, so
+///   that the old link only finishes what it has.
+public struct TransportCore: Sendable {
+    public struct Configuration: Sendable {
+        public var id: NodeID
+        public var clusterID: ClusterID
+        public var protection: Protection
+        public var link = PeerLinkConfig()
+        public var sessions = SessionConfig()
+
+        public init(id: NodeID, clusterID: ClusterID, protection: Protection) {
+            self.id = id
+            self.clusterID = clusterID
+            self.protection = protection
+        }
+    }
+
+    /// Counters of the whole node (per-peer ones are in `PeerStats`).
+    public struct Counters: Sendable, Equatable {
+        public var drops = DropCounters()
+        /// X25519 operations spent on handshakes, both roles.
+        public var diffieHellman = 0
+        public var sessionsEstablished = 0
+        public var initiationsSent = 0
+    }
+
+    struct PendingInitiation: Sendable {
+        var handshake: NoiseIKHandshake
+        let index: UInt32
+        let sentAt: UInt64
+    }
+
+    struct Peer: Sendable {
+        let id: NodeID
+        /// Nil: insecure mode, or removed from the roster.
+        var publicKey: NodePublicKey?
+        var revoked = false
+        /// mac1 key of messages to this peer.
+        var macKey: SymmetricKey?
+        /// The confirmed session everything is sent on.
+        var current: Session?
+        /// A responder's session awaiting its first datagram.
+        var next: Session?
+        /// `next` came from an initiation that said the peer holds no session: what the
+        /// current one had not had acknowledged is sent again on it.
+        var nextFromFreshPeer = false
+        var initiation: PendingInitiation?
+        /// Messages waiting for a session.
+        var waiting: [OutgoingMessage] = []
+        /// The newest initiation timestamp accepted from this peer.
+        var newestTimestamp: UInt64 = 0
+        /// Handshake datagrams to send.
+        var handshakes: [[UInt8]] = []
+        var sendKeepalive = false
+        var giveUps: [UInt64] = []
+        /// Counters of retired sessions' links.
+        var retired = PeerStats()
+        var wakeAt: UInt64?
+        var dirty = false
+    }
+
+    public let configuration: Configuration
+    private let wallClockMicros: @Sendable () -> UInt64
+    private let identity: NodeIdentity?
+    private let psk: [UInt8]?
+    private let ownMacKey: SymmetricKey?
+    var peers: [Peer] = []
+    private var peerIndex: [NodeID: Int] = [:]
+    /// Session index → peer slot: current, next and pending-initiation indices.
+    private var sessionIndex: [UInt32: Int] = [:]
+    private var limiter: InitiationRateLimiter
+    private var lastTimestamp: UInt64 = 0
+    public private(set) var counters = Counters()
+
+    public init(_ configuration: Configuration, wallClockMicros: @escaping @Sendable () -> UInt64 = { WallClock.nowMicros() }) {
+        self.configuration = configuration
+        self.wallClockMicros = wallClockMicros
+        switch configuration.protection {
+        case .sealed(let identity, let presharedKey):
+            self.identity = identity
+            psk = presharedKey?.bytes
+            ownMacKey = HandshakeMAC.key(for: identity.publicKey)
+        case .insecure:
+            identity = nil
+            psk = nil
+            ownMacKey = nil
+        }
+        limiter = InitiationRateLimiter(
+            ratePerSecond: configuration.sessions.initiationsPerSecond, burst: configuration.sessions.initiationBurst)
+    }
+
+    public var drops: DropCounters { counters.drops }
+
+    // MARK: - Roster
+
+    /// Adds a peer to the roster, or changes its key (which closes its sessions). In
+    /// insecure mode the key is ignored and the peer's plain link exists at once.
+    public mutating func addPeer(_ peer: NodeID, publicKey: NodePublicKey?) {
+        guard peer != configuration.id else { return }
+        if let i = peerIndex[peer] {
+            guard peers[i].revoked || peers[i].publicKey != publicKey else { return }
+            close(i)
+            peers[i].revoked = false
+            peers[i].publicKey = publicKey
+            peers[i].macKey = publicKey.map(HandshakeMAC.key(for:))
+            peers[i].newestTimestamp = 0
+            return
+        }
+        peerIndex[peer] = peers.count
+        var entry = Peer(id: peer, publicKey: publicKey, macKey: publicKey.map(HandshakeMAC.key(for:)))
+        if identity == nil {
+            // Insecure: one plain link per peer, found by the sender's id in the header.
+            entry.current = Session(
+                localIndex: UInt32(peer), remoteIndex: UInt32(configuration.id), sendKey: nil, receiveKey: nil,
+                peer: peer, clusterID: configuration.clusterID, config: configuration.link, now: 0, initiator: true)
+            sessionIndex[UInt32(peer)] = peers.count
+        }
+        peers.append(entry)
+    }
+
+    /// Removes a peer from the roster: its sessions close (their unacknowledged messages
+    /// are given up), and its handshakes are refused from then on. No other peer's
+    /// session or key is touched.
+    public mutating func revoke(_ peer: NodeID) {
+        guard let i = peerIndex[peer] else { return }
+        close(i)
+        peers[i].revoked = true
+        peers[i].publicKey = nil
+        peers[i].macKey = nil
+    }
+
+    public func isInRoster(_ peer: NodeID) -> Bool {
+        peerIndex[peer].map { !peers[$0].revoked } ?? false
+    }
+
+    /// Closes every session and handshake of peer slot `i`; gives up all it holds.
+    private mutating func close(_ i: Int) {
+        retire(i, \.current)
+        retire(i, \.next)
+        if let pending = peers[i].initiation { sessionIndex[pending.index] = nil }
+        peers[i].initiation = nil
+        peers[i].giveUps += peers[i].waiting.map(\.handle)
+        peers[i].retired.messagesGivenUp += peers[i].waiting.count
+        peers[i].waiting = []
+        peers[i].handshakes = []
+        peers[i].dirty = true
+    }
+
+    @discardableResult
+    private mutating func retire(_ i: Int, _ slot: WritableKeyPath<Peer, Session?>, keeping: Bool = false) -> [PeerLink.Unacknowledged] {
+        guard let localIndex = peers[i][keyPath: slot]?.localIndex else { return [] }
+        sessionIndex[localIndex] = nil
+        let (handles, kept) = peers[i][keyPath: slot]?.link.abandon(keeping: keeping) ?? ([], [])
+        peers[i].giveUps += handles
+        if let stats = peers[i][keyPath: slot]?.link.statistics { peers[i].retired.accumulate(stats) }
+        peers[i][keyPath: slot] = nil
+        return kept
+    }
+
+    // MARK: - Sending
+
+    /// Queues a message for `peer`. It goes on the current session, or waits for one
+    /// (starting a handshake if none is under way). A message for a node not in the
+    /// roster is given up at once.
+    public mutating func enqueue(_ message: OutgoingMessage, to peer: NodeID, now: UInt64) {
+        guard let i = peerIndex[peer] else { return }
+        peers[i].dirty = true
+        guard !peers[i].revoked else {
+            if message.reliable { peers[i].giveUps.append(message.handle) }
+            return
+        }
+        if peers[i].current != nil, peers[i].initiation == nil, peers[i].next == nil {
+            peers[i].current?.link.enqueue(message)
+            return
+        }
+        if !message.reliable {
+            // Superseded soon anyway; waiting would only make it stale.
+            if peers[i].current != nil { peers[i].current?.link.enqueue(message) }
+            if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }
+            return
+        }
+        guard peers[i].waiting.count < configuration.link.maxQueuedMessages else {
+            peers[i].giveUps.append(message.handle)
+            peers[i].retired.messagesGivenUp += 1
+            return
+        }
+        if let key = message.supersedeKey { peers[i].waiting.removeAll { $0.supersedeKey == key } }
+        peers[i].waiting.append(message)
+        if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }
+    }
+
+    private mutating func freshIndex() -> UInt32 {
+        while true {
+            let candidate = UInt32.random(in: 1...UInt32.max)
+            if sessionIndex[candidate] == nil { return candidate }
+        }
+    }
+
+    /// A timestamp newer than every one this node sent before, also across restarts (wall
+    /// clock, µs): a replayed initiation cannot pass for a new one.
+    private mutating func nextTimestamp() -> UInt64 {
+        lastTimestamp = max(wallClockMicros(), lastTimestamp + 1)
+        return lastTimestamp
+    }
+
+    private mutating func startInitiation(_ i: Int, now: UInt64) {
+        guard let identity, let remote = peers[i].publicKey, let macKey = peers[i].macKey else { return }
+        if let old = peers[i].initiation { sessionIndex[old.index] = nil }
+        let index = freshIndex()
+        let header = HandshakeInitiation.header(clusterID: configuration.clusterID, sender: configuration.id, senderIndex: index)
+        var handshake = NoiseIKHandshake.initiator(
+            prologue: HandshakePrologue.initiation(header), localStatic: identity.privateKey, remoteStatic: remote.key, psk: psk)
+        var timestamp: [UInt8] = []
+        timestamp.appendFixed(nextTimestamp(), width: 8)
+        // Flags: bit 0 = this node holds no session with the peer (it just started).
+        timestamp.append(peers[i].current == nil ? 1 : 0)
+        let before = handshake.diffieHellmanCount
+        guard let noise = try? handshake.writeInitiation(ephemeral: Curve25519.KeyAgreement.PrivateKey(), payload: timestamp) else { return }
+        counters.diffieHellman += handshake.diffieHellmanCount - before
+        var message = header + noise
+        message += HandshakeMAC.mac(message[...], key: macKey)
+        sessionIndex[index] = i
+        peers[i].initiation = PendingInitiation(handshake: handshake, index: index, sentAt: now)
+        peers[i].handshakes.append(message)
+        peers[i].dirty = true
+        counters.initiationsSent += 1
+    }
+
+    // MARK: - Receiving
+
+    /// Takes one datagram from `source`; appends what it delivers. Pass a buffer nothing
+    /// else holds: it is decrypted in place. `sourcePeer` is the roster node at that
+    /// address, if any: a datagram of a session this node does not know, from a peer it has
+    /// no session with (this node restarted), prompts a handshake to that peer.
+    public mutating func receive(_ datagram: consuming [UInt8], from source: SocketAddress, sourcePeer: NodeID? = nil, now: UInt64,
+                                 into deliveries: inout [(NodeID, Message)]) {
+        guard datagram.count <= WireLimits.default.maxDatagramBytes else { return counters.drops.count(.tooLarge) }
+        switch DatagramKind.of(datagram) {
+        case .sealed?, .plain?:
+            receiveData(datagram, sourcePeer: sourcePeer, now: now, into: &deliveries)
+        case .initiation?:
+            receiveInitiation(datagram, from: source, now: now)
+        case .response?:
+            receiveResponse(datagram, now: now)
+        case nil:
+            counters.drops.count(.malformed)
+        }
+    }
+
+    /// Counts a drop decided outside (the emulator).
+    public mutating func count(_ reason: DatagramDropReason) {
+        counters.drops.count(reason)
+    }
+
+    private enum Slot { case current, next }
+
+    private mutating func receiveData(_ datagram: consuming [UInt8], sourcePeer: NodeID?, now: UInt64, into deliveries: inout [(NodeID, Message)]) {
+        let header: DatagramHeader
+        switch DatagramOpener.header(of: datagram, clusterID: configuration.clusterID) {
+        case .failure(let reason): return counters.drops.count(reason)
+        case .success(let decoded): header = decoded
+        }
+        guard (header.kind == .sealed) == (identity != nil) else { return counters.drops.count(.wrongProtection) }
+        guard let i = sessionIndex[header.receiverIndex] else {
+            counters.drops.count(.unknownSession)
+            if let sourcePeer, let j = peerIndex[sourcePeer], !peers[j].revoked, peers[j].current == nil,
+               peers[j].initiation == nil, peers[j].next == nil {
+                startInitiation(j, now: now)
+            }
+            return
+        }
+        let slot: Slot
+        if peers[i].current?.localIndex == header.receiverIndex {
+            slot = .current
+        } else if peers[i].next?.localIndex == header.receiverIndex {
+            slot = .next
+        } else {
+            // A pending initiation's index: no keys yet.
+            return counters.drops.count(.unknownSession)
+        }
+        let result: Result<OpenedDatagram, DatagramDropReason>?
+        switch slot {
+        case .current: result = peers[i].current?.opener.open(datagram, header: header)
+        case .next: result = peers[i].next?.opener.open(datagram, header: header)
+        }
+        guard let result else { return counters.drops.count(.unknownSession) }
+        let opened: OpenedDatagram
+        switch result {
+        case .failure(let reason): return counters.drops.count(reason)
+        case .success(let value): opened = value
+        }
+        if slot == .next { confirmNext(i, now: now) }
+        let peer = peers[i].id
+        let messages = peers[i].current?.link.receive(opened, now: now) ?? []
+        for message in messages { deliveries.append((peer, message)) }
+        peers[i].dirty = true
+    }
+
+    /// The responder's new session got its first datagram: it replaces the current one.
+    private mutating func confirmNext(_ i: Int, now: UInt64) {
+        let kept = retire(i, \.current, keeping: peers[i].nextFromFreshPeer)
+        peers[i].current = peers[i].next
+        peers[i].next = nil
+        peers[i].nextFromFreshPeer = false
+        counters.sessionsEstablished += 1
+        for message in kept { peers[i].current?.link.adopt(message) }
+        flushWaiting(i)
+    }
+
+    private mutating func flushWaiting(_ i: Int) {
+        let waiting = peers[i].waiting
+        peers[i].waiting = []
+        for message in waiting { peers[i].current?.link.enqueue(message) }
+        peers[i].dirty = true
+    }
+
+    private mutating func receiveInitiation(_ datagram: [UInt8], from source: SocketAddress, now: UInt64) {
+        guard let identity, let ownMacKey else { return counters.drops.count(.wrongProtection) }
+        let message: HandshakeInitiation
+        do {
+            message = try HandshakeInitiation.decode(datagram)
+        } catch {
+            return counters.drops.count(.malformed)
+        }
+        guard message.clusterID == configuration.clusterID else { return counters.drops.count(.wrongCluster) }
+        // The cheap checks, in order of cost; no Diffie-Hellman before all have passed.
+        guard HandshakeMAC.verify(datagram, key: ownMacKey) else { return counters.drops.count(.badMAC) }
+        guard let i = peerIndex[message.sender], !peers[i].revoked, let expected = peers[i].publicKey, let peerMacKey = peers[i].macKey
+        else { return counters.drops.count(.unknownPeer) }
+        if peers[i].initiation != nil && configuration.id < message.sender { return counters.drops.count(.handshakeCollision) }
+        guard limiter.allow(source, now: now) else { return counters.drops.count(.rateLimited) }
+
+        let header = Array(datagram[0..<HandshakeInitiation.headerSize])
+        var handshake = NoiseIKHandshake.responder(
+            prologue: HandshakePrologue.initiation(header), localStatic: identity.privateKey, psk: psk)
+        let payload: [UInt8]
+        do {
+            payload = try handshake.readInitiation(message.noise) { $0.rawRepresentation == expected.key.rawRepresentation }
+        } catch {
+            counters.diffieHellman += handshake.diffieHellmanCount
+            return counters.drops.count(.authentication)
+        }
+        counters.diffieHellman += handshake.diffieHellmanCount
+        guard payload.count == 9, payload[8] & ~1 == 0 else { return counters.drops.count(.malformed) }
+        let timestamp = payload[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let fresh = payload[8] & 1 != 0
+        guard timestamp > peers[i].newestTimestamp else { return counters.drops.count(.staleInitiation) }
+
+        let before = handshake.diffieHellmanCount
+        guard let noise = try? handshake.writeResponse(ephemeral: Curve25519.KeyAgreement.PrivateKey(), payload: []),
+              let keys = try? handshake.transportKeys(),
+              let sendKey = ChaChaPolyAEAD(key: SymmetricKey(data: keys.send)),
+              let receiveKey = ChaChaPolyAEAD(key: SymmetricKey(data: keys.receive))
+        else {
+            counters.diffieHellman += handshake.diffieHellmanCount - before
+            return counters.drops.count(.authentication)
+        }
+        counters.diffieHellman += handshake.diffieHellmanCount - before
+        peers[i].newestTimestamp = timestamp
+        // This node yields its own initiation (the peer's id is lower), and a newer
+        // initiation replaces an unconfirmed session.
+        if let pending = peers[i].initiation { sessionIndex[pending.index] = nil }
+        peers[i].initiation = nil
+        if let old = peers[i].next?.localIndex { sessionIndex[old] = nil }
+        peers[i].nextFromFreshPeer = fresh
+        let index = freshIndex()
+        peers[i].next = Session(
+            localIndex: index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey, sendKeyID: Self.fingerprint(keys.send),
+            peer: peers[i].id, clusterID: configuration.clusterID, config: configuration.link, now: now, initiator: false)
+        sessionIndex[index] = i
+        var response = HandshakeResponse.header(clusterID: configuration.clusterID, senderIndex: index, receiverIndex: message.senderIndex) + noise
+        response += HandshakeMAC.mac(response[...], key: peerMacKey)
+        peers[i].handshakes.append(response)
+        peers[i].dirty = true
+    }
+
+    private mutating func receiveResponse(_ datagram: [UInt8], now: UInt64) {
+        guard let ownMacKey else { return counters.drops.count(.wrongProtection) }
+        let message: HandshakeResponse
+        do {
+            message = try HandshakeResponse.decode(datagram)
+        } catch {
+            return counters.drops.count(.malformed)
+        }
+        guard message.clusterID == configuration.clusterID else { return counters.drops.count(.wrongCluster) }
+        guard HandshakeMAC.verify(datagram, key: ownMacKey) else { return counters.drops.count(.badMAC) }
+        guard let i = sessionIndex[message.receiverIndex], var pending = peers[i].initiation,
+              pending.index == message.receiverIndex
+        else { return counters.drops.count(.unknownSession) }
+        let before = pending.handshake.diffieHellmanCount
+        let keys: (send: [UInt8], receive: [UInt8])
+        do {
+            _ = try pending.handshake.readResponse(message.noise)
+            keys = try pending.handshake.transportKeys()
+        } catch {
+            counters.diffieHellman += pending.handshake.diffieHellmanCount - before
+            return counters.drops.count(.authentication)
+        }
+        counters.diffieHellman += pending.handshake.diffieHellmanCount - before
+        guard let sendKey = ChaChaPolyAEAD(key: SymmetricKey(data: keys.send)),
+              let receiveKey = ChaChaPolyAEAD(key: SymmetricKey(data: keys.receive))
+        else { return counters.drops.count(.authentication) }
+        peers[i].initiation = nil
+        retire(i, \.current)
+        // An unconfirmed session of the peer's own initiation loses to this one.
+        retire(i, \.next)
+        peers[i].current = Session(
+            localIndex: pending.index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey, sendKeyID: Self.fingerprint(keys.send),
+            peer: peers[i].id, clusterID: configuration.clusterID, config: configuration.link, now: now, initiator: true)
+        sessionIndex[pending.index] = i
+        counters.sessionsEstablished += 1
+        flushWaiting(i)
+        peers[i].sendKeepalive = true
+    }
+
+    static func fingerprint(_ key: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: key).prefix(8)) }
+
+    // MARK: - Timers and output
+
+    /// Runs the timers of peers with new input or a timer due, and appends what they
+    /// send and give up. Returns the earliest time to call again (nil: only on input).
+    public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
+        var next: UInt64?
+        for i in peers.indices {
+            if peers[i].dirty || peers[i].wakeAt.map({ $0 <= now }) == true {
+                peers[i].dirty = false
+                peers[i].wakeAt = pollPeer(i, now: now, datagrams: &datagrams, gaveUp: &gaveUp)
+            }
+            if let wake = peers[i].wakeAt { next = min(next ?? wake, wake) }
+        }
+        return next
+    }
+
+    private mutating func pollPeer(_ i: Int, now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
+        let config = configuration.sessions
+        let peer = peers[i].id
+        var wake: UInt64?
+        func consider(_ time: UInt64?) {
+            if let time { wake = min(wake ?? time, time) }
+        }
+        if identity != nil && !peers[i].revoked {
+            // Waiting messages past their deadline are given up like any other.
+            if peers[i].waiting.contains(where: { $0.deadlineMicros <= now }) {
+                let expired = peers[i].waiting.filter { $0.deadlineMicros <= now }
+                peers[i].waiting.removeAll { $0.deadlineMicros <= now }
+                peers[i].giveUps += expired.map(\.handle)
+                peers[i].retired.messagesGivenUp += expired.count
+            }
+            if let pending = peers[i].initiation, now >= pending.sentAt + config.handshakeRetryMicros {
+                sessionIndex[pending.index] = nil
+                peers[i].initiation = nil
+                if !peers[i].waiting.isEmpty || peers[i].current != nil { startInitiation(i, now: now) }
+            }
+            // A responder's session whose initiator never confirmed it (its first datagram
+            // lost, or it went away) does not hold the peer's traffic back for long.
+            if let unconfirmed = peers[i].next, now >= unconfirmed.establishedAt + 3 * config.handshakeRetryMicros {
+                retire(i, \.next)
+                if !peers[i].waiting.isEmpty { startInitiation(i, now: now) }
+            }
+            if let unconfirmed = peers[i].next { consider(unconfirmed.establishedAt + 3 * config.handshakeRetryMicros) }
+            if let current = peers[i].current, peers[i].initiation == nil, peers[i].next == nil {
+                if current.rekeyDue(now: now, config: config) {
+                    startInitiation(i, now: now)
+                } else {
+                    consider(current.rekeyTime(config: config))
+                }
+            }
+            if let pending = peers[i].initiation { consider(pending.sentAt + config.handshakeRetryMicros) }
+            consider(peers[i].waiting.lazy.map(\.deadlineMicros).min())
+        }
+        for message in peers[i].handshakes { datagrams.append((peer, message)) }
+        peers[i].handshakes = []
+        let before = datagrams.count
+        if let output = peers[i].current?.link.poll(now: now) {
+            for datagram in output.datagrams { datagrams.append((peer, datagram)) }
+            peers[i].giveUps += output.gaveUp
+            consider(output.nextWakeupMicros)
+        }
+        if peers[i].sendKeepalive {
+            peers[i].sendKeepalive = false
+            if datagrams.count == before, let keepalive = peers[i].current?.link.keepalive() { datagrams.append((peer, keepalive)) }
+        }
+        for handle in peers[i].giveUps { gaveUp.append((peer, handle)) }
+        peers[i].giveUps = []
+        return wake
+    }
+
+    // MARK: - Inspection
+
+    /// The peer's counters over all its sessions.
+    public func statistics(for peer: NodeID) -> PeerStats? {
+        guard let i = peerIndex[peer] else { return nil }
+        var stats = peers[i].current?.link.statistics ?? PeerStats()
+        stats.accumulate(peers[i].retired)
+        return stats
+    }
+
+    /// Whether `peer` has a confirmed session.
+    public func hasSession(with peer: NodeID) -> Bool {
+        peerIndex[peer].map { peers[$0].current != nil } ?? false
+    }
+}
+
+extension PeerStats {
+    /// Adds another set's counters (the estimates stay this one's).
+    mutating func accumulate(_ other: PeerStats) {
+        datagramsSent += other.datagramsSent
+        bytesSent += other.bytesSent
+        datagramsReceived += other.datagramsReceived
+        bytesReceived += other.bytesReceived
+        messagesRetransmitted += other.messagesRetransmitted
+        packetsLost += other.packetsLost
+        messagesGivenUp += other.messagesGivenUp
+        duplicatesDropped += other.duplicatesDropped
+        malformedDropped += other.malformedDropped
+        reassemblyDropped += other.reassemblyDropped
+        batchBytesRaw += other.batchBytesRaw
+        batchBytesSent += other.batchBytesSent
+    }
+}

@@ -55,7 +55,7 @@ import Wire
     /// A payload error in a plain datagram is located in the datagram (12 header bytes
     /// on); one inside an inflated batch is not, and the tool says so.
     @Test func payloadErrorsAreLocatedInTheDatagramUnlessInflated() throws {
-        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, sender: 3, keyEpoch: 1, packetNumber: try #require(PacketNumber(9)))
+        let header = DatagramHeader(kind: .plain, ackEliciting: true, clusterID: 7, receiverIndex: 3, packetNumber: try #require(PacketNumber(9)))
         var datagram: [UInt8] = []
         header.encode(into: &datagram)
         // TimeoutNow with a term of 2^48: payload byte 1.

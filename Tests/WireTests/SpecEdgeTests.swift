@@ -77,10 +77,10 @@ import Testing
             do { _ = try DatagramParts.split(bytes); return nil } catch { return error }
         }
         #expect(split([]) == WireError(.truncated, at: 0, field: "datagram version"))
-        #expect(split([0x14, 0]) == WireError(.truncated, at: 1, field: "cluster id"))
-        #expect(split([0x14, 0, 0, 0, 0, 0, 0, 1]) == WireError(.truncated, at: 7, field: "packet number"))
+        #expect(split([0x24, 0]) == WireError(.truncated, at: 1, field: "cluster id"))
+        #expect(split([0x24, 0, 0, 0, 0, 0, 0, 1]) == WireError(.truncated, at: 7, field: "packet number"))
         // Version before kind before flags, all at byte 0.
-        #expect(split([0x2F] + [UInt8](repeating: 0, count: 11))?.reason == .unsupportedVersion(2))
-        #expect(split([0x1F] + [UInt8](repeating: 0, count: 11))?.reason == .unknownKind(3))
+        #expect(split([0x3F] + [UInt8](repeating: 0, count: 11))?.reason == .unsupportedVersion(3))
+        #expect(split([0x2F] + [UInt8](repeating: 0, count: 11))?.reason == .unknownKind(3))
     }
 }

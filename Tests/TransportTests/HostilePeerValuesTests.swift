@@ -31,6 +31,8 @@ import Wire
         rtt.add(measuredMicros: 60_000, ackDelayMicros: .max)
         #expect(rtt.latestMicros == 60_000, "taking out even the 25 ms cap would go below the 50 ms minimum")
         rtt.add(measuredMicros: 100_000, ackDelayMicros: .max)
+        #expect(rtt.latestMicros == 100_000, "a delay longer than the round trip is not taken out")
+        rtt.add(measuredMicros: 100_000, ackDelayMicros: 90_000)
         #expect(rtt.latestMicros == 75_000, "at most the 25 ms max ack delay is taken out")
         #expect(rtt.timeoutMicros >= 200_000)
     }

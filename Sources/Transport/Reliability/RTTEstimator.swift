@@ -39,12 +39,13 @@ public struct RTTEstimator: Sendable, Equatable {
     }
 
     /// Adds a sample: `measured` from send to ack, `ackDelay` as the peer reported it.
-    /// The ack delay comes from the peer: it is capped at `maxAckDelayMicros` and never
-    /// makes a sample smaller than the smallest RTT seen, so no value of it traps or
-    /// shrinks the RTO below what the path shows.
+    /// The ack delay comes from the peer: one longer than the whole round trip cannot be
+    /// true and is not taken out at all; any other is capped at `maxAckDelayMicros` and
+    /// never makes a sample smaller than the smallest RTT seen — so no value of it traps
+    /// or shrinks the RTO below what the path shows.
     public mutating func add(measuredMicros rawMeasured: UInt64, ackDelayMicros reportedDelay: UInt64) {
         let measured = min(rawMeasured, Self.maxSampleMicros)
-        let ackDelay = min(reportedDelay, bounds.maxAckDelayMicros)
+        let ackDelay = reportedDelay > rawMeasured ? 0 : min(reportedDelay, bounds.maxAckDelayMicros)
         minimumSeenMicros = min(minimumSeenMicros ?? measured, measured)
         // Take out the ack delay only while that leaves at least the smallest RTT seen.
         var sample = measured

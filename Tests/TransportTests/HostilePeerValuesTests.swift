@@ -160,15 +160,15 @@ import Wire
         }
 
         /// Runs in 5 ms steps for `micros`; `drop` sees each of node 1's datagrams by its
-        /// position (0, 1, …) and may drop it.
-        mutating func run(for micros: UInt64, drop: (Int) -> Bool = { _ in false }) {
+        /// position (0, 1, …) and the time, and may drop it.
+        mutating func run(for micros: UInt64, drop: (Int, UInt64) -> Bool = { _, _ in false }) {
             let end = now + micros
             while now < end {
                 let out = one.poll(now: now)
                 gaveUpAtOne += out.gaveUp
                 for datagram in out.datagrams {
                     defer { sentByOne += 1 }
-                    if drop(sentByOne) { continue }
+                    if drop(sentByOne, now) { continue }
                     if case .success(let opened) = openAtTwo.open(datagram, clusterID: 1) {
                         deliveredAtTwo += two.receive(opened, now: now)
                     }
@@ -193,7 +193,7 @@ import Wire
         pair.one.enqueue(OutgoingMessage(second, trafficClass: .bulk, deadlineMicros: 60_000_000, handle: 2))
         // The first message's last piece is lost once: its reassembly holds the only slot
         // when the second message's pieces arrive.
-        pair.run(for: 30_000_000) { $0 == 2 }
+        pair.run(for: 30_000_000) { index, _ in index == 2 }
         #expect(pair.deliveredAtTwo == [first, second], "before: the second was acknowledged, refused and lost")
         #expect(pair.gaveUpAtOne.isEmpty)
         #expect(pair.one.outstanding == 0)
@@ -215,6 +215,20 @@ import Wire
         pair.one.enqueue(OutgoingMessage(small, trafficClass: .bulk, deadlineMicros: .max, handle: 8))
         pair.run(for: 5_000_000)
         #expect(pair.deliveredAtTwo == [small])
+    }
+
+    @Test func aMessageWhoseReassemblyTimedOutIsGivenUpNotRestarted() {
+        var config = PeerLinkConfig()
+        config.reassemblyTimeoutMicros = 100_000
+        var pair = Pair(receiver: config)
+        let message = Self.snapshot(1, bytes: 3_000)
+        pair.one.enqueue(OutgoingMessage(message, trafficClass: .bulk, deadlineMicros: 3_000_000, handle: 9))
+        // The first two pieces arrive (and are acknowledged); the last one only after the
+        // reassembly has timed out.
+        pair.run(for: 5_000_000) { index, now in index >= 2 && now < 400_000 }
+        #expect(pair.deliveredAtTwo.isEmpty)
+        #expect(pair.gaveUpAtOne == [9], "before: the late piece began a new reassembly, was acknowledged, and the loss went unreported")
+        #expect(pair.one.outstanding == 0)
     }
 
     @Test func aRefusedPieceLeavesTheReassemblerAsItWas() throws {

@@ -5,7 +5,8 @@ struct DeliveredSet: Sendable, Equatable {
     /// How far above the floor a number may be. A sender numbers its messages from 0 on
     /// each link, and a link lasts one session (rekeyed after 120 s by default): to open a
     /// gap this wide it would have to give up or supersede 2^32 messages in one session,
-    /// 36 million a second. A hostile peer needs 2^32 messages to walk the floor to the end.
+    /// 36 million a second. A lying peer would need 2^32 messages to walk the floor to the
+    /// top, and would stall only its own link.
     static let defaultWindow: UInt64 = 1 << 32
 
     private(set) var floor: UInt64 = 0

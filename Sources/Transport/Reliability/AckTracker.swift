@@ -23,8 +23,13 @@ public struct AckTracker: Sendable, Equatable {
         case duplicate
     }
 
+    /// Whether `packet` was already received (and so will be acknowledged).
+    public func contains(_ packet: UInt64) -> Bool {
+        ranges.contains { $0.lowest <= packet && packet <= $0.highest }
+    }
+
     public mutating func received(_ packet: UInt64, ackEliciting: Bool, at now: UInt64) -> Receipt {
-        if ranges.contains(where: { $0.lowest <= packet && packet <= $0.highest }) { return .duplicate }
+        if contains(packet) { return .duplicate }
         let largest = ranges.first?.highest
         if let largest, packet != largest + 1 { gapSeen = true }
         insert(packet)

@@ -34,6 +34,10 @@ public struct PeerStats: Sendable, Equatable {
     public var duplicatesDropped = 0
     public var malformedDropped = 0
     public var reassemblyDropped = 0
+    /// Message numbers outside the window above the delivered floor (`DeliveredSet`).
+    public var messageNumbersRefused = 0
+    /// Acks naming a packet this link never sent: ignored whole.
+    public var acksForUnsentIgnored = 0
     /// Entry-batch bytes before and after compression, for the compression ratio.
     public var batchBytesRaw = 0
     public var batchBytesSent = 0
@@ -448,9 +452,17 @@ public struct PeerLink: Sendable {
             stats.malformedDropped += 1
             return []
         }
-        if acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now) == .duplicate {
+        if acks.contains(datagram.header.packetNumber.value) {
             stats.duplicatesDropped += 1
             return []
+        }
+        // The packet is acknowledged only after its frames are taken: a fragment the
+        // reassembler refuses must not be, so that the sender sends it again.
+        var refusedFragment = false
+        defer {
+            if !refusedFragment {
+                _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
+            }
         }
         var deliveries: [Message] = []
         var i = 0
@@ -464,15 +476,27 @@ public struct PeerLink: Sendable {
                     return deliveries
                 }
                 i += 1
-                guard delivered.insert(sequence.number) else {
+                guard delivered.admits(sequence.number) else {
+                    stats.messageNumbersRefused += 1
+                    break
+                }
+                guard !delivered.contains(sequence.number) else {
                     stats.duplicatesDropped += 1
                     break
                 }
                 if case .fragment(let fragment) = frames[i] {
-                    if let whole = reassembler.add(fragment, at: now) {
+                    // Marked delivered only once the reassembler took it.
+                    switch reassembler.add(fragment, at: now) {
+                    case .refused:
+                        refusedFragment = true
+                    case .complete(let whole):
+                        _ = delivered.insert(sequence.number)
                         deliveries += reassembled(whole)
+                    case .held, .duplicate:
+                        _ = delivered.insert(sequence.number)
                     }
                 } else {
+                    _ = delivered.insert(sequence.number)
                     deliveries.append(frames[i])
                 }
             case .fragment:
@@ -504,6 +528,9 @@ public struct PeerLink: Sendable {
     }
 
     private mutating func onAck(_ ack: AckFrame, _ now: UInt64) {
+        // Acks for packets never sent prove nothing; trusting `largest` would declare
+        // every packet in flight lost.
+        guard ack.largest < nextPacket else { return stats.acksForUnsentIgnored += 1 }
         let newly = sent.keys.filter { pn in ack.ranges.contains { $0.lowest <= pn && pn <= $0.highest } }
         guard let largestNew = newly.max() else { return }
         if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {

@@ -7,13 +7,24 @@ public struct RTTEstimator: Sendable, Equatable {
         public var initialMicros: UInt64 = 500_000
         public var minimumMicros: UInt64 = 200_000
         public var maximumMicros: UInt64 = 10_000_000
+        /// The most ack delay a peer may report (its `AckTracker.maxDelayMicros`): a larger
+        /// one is taken as this (RFC 9002 §5.3, max_ack_delay).
+        public var maxAckDelayMicros: UInt64 = 25_000
 
-        public init(initialMicros: UInt64 = 500_000, minimumMicros: UInt64 = 200_000, maximumMicros: UInt64 = 10_000_000) {
+        public init(
+            initialMicros: UInt64 = 500_000, minimumMicros: UInt64 = 200_000, maximumMicros: UInt64 = 10_000_000,
+            maxAckDelayMicros: UInt64 = 25_000
+        ) {
             self.initialMicros = initialMicros
             self.minimumMicros = minimumMicros
             self.maximumMicros = maximumMicros
+            self.maxAckDelayMicros = maxAckDelayMicros
         }
     }
+
+    /// Samples are taken as at most this (about 12.7 days): far above any real round trip,
+    /// and far enough below 2^64 that the smoothing's products (at most 8×) cannot overflow.
+    static let maxSampleMicros: UInt64 = 1 << 40
 
     public let bounds: Bounds
     public private(set) var smoothedMicros: UInt64?
@@ -28,11 +39,17 @@ public struct RTTEstimator: Sendable, Equatable {
     }
 
     /// Adds a sample: `measured` from send to ack, `ackDelay` as the peer reported it.
-    public mutating func add(measuredMicros measured: UInt64, ackDelayMicros ackDelay: UInt64) {
+    /// The ack delay comes from the peer: one longer than the whole round trip cannot be
+    /// true and is not taken out at all; any other is capped at `maxAckDelayMicros` and
+    /// never makes a sample smaller than the smallest RTT seen — so no value of it traps
+    /// or shrinks the RTO below what the path shows.
+    public mutating func add(measuredMicros rawMeasured: UInt64, ackDelayMicros reportedDelay: UInt64) {
+        let measured = min(rawMeasured, Self.maxSampleMicros)
+        let ackDelay = reportedDelay > rawMeasured ? 0 : min(reportedDelay, bounds.maxAckDelayMicros)
         minimumSeenMicros = min(minimumSeenMicros ?? measured, measured)
         // Take out the ack delay only while that leaves at least the smallest RTT seen.
         var sample = measured
-        if let floor = minimumSeenMicros, measured >= floor + ackDelay { sample = measured - ackDelay }
+        if let floor = minimumSeenMicros, measured >= ackDelay, measured - ackDelay >= floor { sample = measured - ackDelay }
         latestMicros = sample
         backoff = 0
         guard let srtt = smoothedMicros else {

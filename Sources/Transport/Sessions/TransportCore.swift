@@ -533,6 +533,8 @@ extension PeerStats {
         duplicatesDropped += other.duplicatesDropped
         malformedDropped += other.malformedDropped
         reassemblyDropped += other.reassemblyDropped
+        messageNumbersRefused += other.messageNumbersRefused
+        acksForUnsentIgnored += other.acksForUnsentIgnored
         batchBytesRaw += other.batchBytesRaw
         batchBytesSent += other.batchBytesSent
     }

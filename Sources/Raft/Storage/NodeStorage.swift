@@ -29,9 +29,25 @@ public final class NodeStorage {
             throw StorageError.inconsistent(
                 "the log is compacted through \(log.compacted.index) but the snapshot ends at \(snapshot?.position.index ?? 0)")
         }
-        let base = snapshot?.position.index ?? 0
-        let recovered = Recovered(
-            hardState: log.hardState, snapshot: snapshot, entries: log.entries.filter { $0.index > base }, notes: log.notes)
+        var entries = log.entries
+        var notes = log.notes
+        if let snapshot, snapshot.position.index > log.compacted.index {
+            // A crash came between storing the snapshot and recording it in the log. The
+            // entries after it stay only if the log agrees with it at its index: otherwise
+            // they belong to a history the snapshot replaced.
+            let position = snapshot.position
+            let agrees = entries.first { $0.index == position.index }?.term == position.term
+            if agrees {
+                entries.removeAll { $0.index <= position.index }
+                try wal.compact(through: position)
+            } else {
+                entries = []
+                try wal.installSnapshot(at: position, keptEntries: [])
+            }
+            notes.append("completed the interrupted save of the snapshot at \(position.index) (term \(position.term))"
+                + (agrees ? "" : "; dropped the log entries after it, which disagree with it"))
+        }
+        let recovered = Recovered(hardState: log.hardState, snapshot: snapshot, entries: entries, notes: notes)
         return (NodeStorage(wal: wal, snapshots: snapshots), recovered)
     }
 

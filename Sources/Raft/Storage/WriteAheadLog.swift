@@ -94,20 +94,20 @@ public final class WriteAheadLog {
             }
             parsed.append((Segment(sequence: sequence, path: path, lastIndex: 0), records))
         }
-        // Segments behind the newest compaction mark may be gone already: find it first.
-        for (_, records) in parsed {
-            for case (.compacted(let index, let term), _) in records where index > recovered.compacted.index {
-                recovered.compacted = LogPosition(index: index, term: term)
-            }
-        }
+        // Records apply in the order they were written; entries that lived in deleted
+        // segments must be covered by a compaction mark by the end.
+        var replay = WALReplay()
         var segments: [Segment] = []
         for (segment, records) in parsed {
             var segment = segment
             for (record, offset) in records {
-                try apply(record, to: &recovered, segment: &segment, path: segment.path, offset: offset)
+                if case .entry(let entry) = record { segment.lastIndex = max(segment.lastIndex, entry.index) }
+                try replay.apply(record, at: "\(segment.path) byte \(offset)")
             }
             segments.append(segment)
         }
+        recovered.hardState = replay.hardState
+        (recovered.compacted, recovered.entries) = try replay.finish(directory: directory)
         if segments.isEmpty {
             segments.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
         }
@@ -115,31 +115,6 @@ public final class WriteAheadLog {
         if sequences.isEmpty { try DiskFile.syncDirectory(directory) }
         let wal = WriteAheadLog(directory: directory, options: options, segments: segments, file: file, recovered: recovered)
         return (wal, recovered)
-    }
-
-    private static func apply(
-        _ record: WALRecord, to recovered: inout RecoveredLog, segment: inout Segment, path: String, offset: Int
-    ) throws(StorageError) {
-        switch record {
-        case .hardState(let hs):
-            recovered.hardState = hs
-        case .entry(let entry):
-            segment.lastIndex = max(segment.lastIndex, entry.index)
-            if entry.index <= recovered.compacted.index { return }
-            let expected = recovered.compacted.index + UInt64(recovered.entries.count) + 1
-            guard entry.index == expected else {
-                throw StorageError.inconsistent("\(path) byte \(offset): entry \(entry.index) where \(expected) was expected")
-            }
-            recovered.entries.append(entry)
-        case .truncate(let keep):
-            guard keep >= recovered.compacted.index else {
-                throw StorageError.inconsistent("\(path) byte \(offset): truncation to \(keep) behind the compaction at \(recovered.compacted.index)")
-            }
-            recovered.entries.removeAll { $0.index > keep }
-        case .compacted:
-            // Taken into account before any record is applied.
-            break
-        }
     }
 
     /// Whether any intact record starts after `offset`: a torn write is always the last

@@ -23,6 +23,10 @@ public struct SnapshotStore: Sendable {
         bytes.appendLengthPrefixed(snapshot.membership.encoded())
         bytes.appendLengthPrefixed(snapshot.data)
         bytes.appendFixed(UInt64(CRC32C.checksum(bytes)), width: 4)
+        // `load` refuses a file over the limit: refuse it here, before writing anything.
+        guard bytes.count <= maxBytes else {
+            throw StorageError.tooLarge(what: "snapshot at \(snapshot.position.index)", bytes: bytes.count, limit: maxBytes)
+        }
         try DiskFile.writeAtomically(bytes, to: path, directory: directory)
     }
 

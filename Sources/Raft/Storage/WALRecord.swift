@@ -14,8 +14,13 @@ enum WALRecord: Equatable {
     case compacted(index: UInt64, term: UInt64)
 
     static let headerSize = 8
-    /// Largest type + body accepted: an entry at the wire limit plus its header fields.
-    static let maxLength = WireLimits.default.maxEntryBytes + 64
+    /// Largest entry payload written or read: the wire's, so that whatever a leader can
+    /// send a follower can store.
+    static let maxPayloadBytes = WireLimits.default.maxEntryBytes
+    /// Largest type + body accepted: an entry at the payload limit plus its header fields.
+    static let maxLength = maxPayloadBytes + 64
+    /// Largest term, index or sequence number read (the wire's 2^48 − 1).
+    static let maxNumber = WireLimits.default.maxTermOrIndex
 
     func append(to out: inout [UInt8]) {
         var body: [UInt8] = []
@@ -64,27 +69,29 @@ enum WALRecord: Equatable {
             let record = try body.withWireReader { (r) throws(WireError) -> WALRecord in
                 switch try r.readByte("record type") {
                 case 1:
-                    let term = try r.readVarint("term")
+                    let term = try r.readVarint("term", max: maxNumber)
                     let vote = try r.readVarint("vote", max: UInt64(NodeID.max) + 1)
-                    let commit = try r.readVarint("commit")
+                    let commit = try r.readVarint("commit", max: maxNumber)
                     try r.expectEnd("hard state")
                     return .hardState(HardState(term: term, vote: vote == 0 ? nil : NodeID(vote - 1), commit: commit))
                 case 2:
-                    let index = try r.readVarint("index")
-                    let term = try r.readVarint("term")
+                    let indexAt = r.offset
+                    let index = try r.readVarint("index", max: maxNumber)
+                    guard index >= 1 else { throw WireError(.valueOutOfRange(index), at: indexAt, field: "entry index") }
+                    let term = try r.readVarint("term", max: maxNumber)
                     let kindAt = r.offset
                     let rawKind = try r.readByte("kind")
                     guard let kind = EntryKind(rawValue: rawKind) else {
                         throw WireError(.unknownKind(UInt64(rawKind)), at: kindAt, field: "entry kind")
                     }
-                    return .entry(Entry(index: index, term: term, kind: kind, payload: try r.readRest("payload", limit: maxLength)))
+                    return .entry(Entry(index: index, term: term, kind: kind, payload: try r.readRest("payload", limit: maxPayloadBytes)))
                 case 3:
-                    let keep = try r.readVarint("keep through")
+                    let keep = try r.readVarint("keep through", max: maxNumber)
                     try r.expectEnd("truncate")
                     return .truncate(keepThrough: keep)
                 case 4:
-                    let index = try r.readVarint("index")
-                    let term = try r.readVarint("term")
+                    let index = try r.readVarint("index", max: maxNumber)
+                    let term = try r.readVarint("term", max: maxNumber)
                     try r.expectEnd("compacted")
                     return .compacted(index: index, term: term)
                 case let other:
@@ -95,6 +102,39 @@ enum WALRecord: Equatable {
         } catch {
             return .bad("record does not parse: \(error)")
         }
+    }
+
+    enum TailScan: Equatable {
+        case noIntactRecord
+        case intactRecord(at: Int)
+        /// The budget ran out first: the damage cannot be called a torn write.
+        case undecided
+    }
+
+    /// Bytes the scan for an intact record after damage may checksum: linear in what is
+    /// scanned, so that a crafted tail cannot make recovery quadratic.
+    static func scanBudget(forBytes count: Int) -> Int {
+        8 * count + (1 << 20)
+    }
+
+    /// Whether an intact record starts after `offset`: a torn write is always the last
+    /// thing in the file, so an intact record behind a bad one means corruption.
+    static func scanForIntactRecord(_ bytes: [UInt8], after offset: Int) -> (result: TailScan, checksummedBytes: Int) {
+        let budget = scanBudget(forBytes: max(bytes.count - offset, 0))
+        var spent = 0
+        var candidate = offset + 1
+        while candidate + headerSize < bytes.count {
+            // Cheap checks first: a length that fits and a known record type.
+            let length = Int(fixed(bytes, candidate, 4))
+            let start = candidate + headerSize
+            if length >= 1, length <= maxLength, bytes.count - start >= length, (1...4).contains(bytes[start]) {
+                spent += length
+                if spent > budget { return (.undecided, spent - length) }
+                if case .record = read(bytes, at: candidate) { return (.intactRecord(at: candidate), spent) }
+            }
+            candidate += 1
+        }
+        return (.noIntactRecord, spent)
     }
 
     private static func fixed(_ bytes: [UInt8], _ at: Int, _ width: Int) -> UInt64 {

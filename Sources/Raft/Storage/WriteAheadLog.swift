@@ -58,15 +58,42 @@ public final class WriteAheadLog {
         return "wal-" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex + ".log"
     }
 
+    /// Largest segment sequence number: the log refuses to roll past it.
+    static let maxSequence = WALRecord.maxNumber
+
+    /// Whether `name` is a segment's name at all (then it must be canonical).
+    static func looksLikeSegment(_ name: String) -> Bool {
+        name.hasPrefix("wal-") && name.hasSuffix(".log")
+    }
+
+    /// The sequence of a canonical segment name (16 lower-case hex digits), else nil.
     static func sequence(ofName name: String) -> UInt64? {
-        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24 else { return nil }
-        return UInt64(name.dropFirst(4).prefix(16), radix: 16)
+        let digits = Array(name.utf8.dropFirst(4).dropLast(4))
+        guard looksLikeSegment(name), name.utf8.count == 24, digits.count == 16,
+              digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+              let sequence = UInt64(String(decoding: digits, as: UTF8.self), radix: 16),
+              sequence >= 1, sequence <= maxSequence else { return nil }
+        return sequence
+    }
+
+    /// The segments in `directory`, oldest first; a file named like a segment that is not
+    /// one the log would write is refused rather than guessed at.
+    static func listSegments(_ directory: String) throws(StorageError) -> [UInt64] {
+        var sequences: [UInt64] = []
+        for name in try DiskFile.list(directory) where looksLikeSegment(name) {
+            guard let sequence = sequence(ofName: name), segmentName(sequence) == name else {
+                throw StorageError.inconsistent("\(directory)/\(name) is not a segment name this log writes")
+            }
+            sequences.append(sequence)
+        }
+        sequences.sort()
+        return sequences
     }
 
     /// Opens the log in `directory` (created if missing) and recovers what it holds.
     public static func open(directory: String, options: Options = Options()) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
         try DiskFile.makeDirectory(directory)
-        let sequences = try DiskFile.list(directory).compactMap(sequence(ofName:)).sorted()
+        let sequences = try listSegments(directory)
         var recovered = RecoveredLog()
         var parsed: [(segment: Segment, records: [(WALRecord, Int)])] = []
         for (position, sequence) in sequences.enumerated() {
@@ -80,9 +107,16 @@ public final class WriteAheadLog {
                     records.append((record, offset))
                     offset = next
                 case .bad(let reason):
-                    let isLast = position == sequences.count - 1
-                    guard isLast, !hasIntactRecord(bytes, after: offset) else {
+                    guard position == sequences.count - 1 else {
                         throw StorageError.corrupt(path: path, offset: offset, reason: reason)
+                    }
+                    switch WALRecord.scanForIntactRecord(bytes, after: offset).result {
+                    case .noIntactRecord:
+                        break
+                    case .intactRecord(let at):
+                        throw StorageError.corrupt(path: path, offset: offset, reason: reason + ", with an intact record at byte \(at) after it")
+                    case .undecided:
+                        throw StorageError.corrupt(path: path, offset: offset, reason: reason + ", and the bytes after it could not be told from records")
                     }
                     // A crash tore the last write: nothing after it was acknowledged.
                     let cut = bytes.count - offset
@@ -117,27 +151,17 @@ public final class WriteAheadLog {
         return (wal, recovered)
     }
 
-    /// Whether any intact record starts after `offset`: a torn write is always the last
-    /// thing in the file, so an intact record behind a bad one means corruption.
-    private static func hasIntactRecord(_ bytes: [UInt8], after offset: Int) -> Bool {
-        var candidate = offset + 1
-        while candidate + WALRecord.headerSize < bytes.count {
-            if case .record = WALRecord.read(bytes, at: candidate) { return true }
-            candidate += 1
-        }
-        return false
-    }
-
     /// Makes `hardState` and `entries` durable with one fsync. Entries that start at or
     /// below the last saved index replace the saved ones from there on.
     public func save(hardState newState: HardState?, entries: [Entry]) throws(StorageError) {
         guard newState != nil || !entries.isEmpty else { return }
+        try Self.checkSizes(entries)
         if file.size >= options.segmentBytes { try startSegment() }
         var batch: [UInt8] = []
         if let newState {
             WALRecord.hardState(newState).append(to: &batch)
         }
-        if let first = entries.first, first.index <= lastIndex {
+        if let first = entries.first, first.index <= lastIndex, first.index >= 1 {
             WALRecord.truncate(keepThrough: first.index - 1).append(to: &batch)
         }
         for entry in entries {
@@ -149,6 +173,13 @@ public final class WriteAheadLog {
         if let last = entries.last {
             lastIndex = last.index
             segments[segments.count - 1].lastIndex = max(segments[segments.count - 1].lastIndex, last.index)
+        }
+    }
+
+    /// Entries recovery would refuse are refused here, before anything is written.
+    static func checkSizes(_ entries: [Entry]) throws(StorageError) {
+        for entry in entries where entry.payload.count > WALRecord.maxPayloadBytes {
+            throw StorageError.tooLarge(what: "entry \(entry.index)", bytes: entry.payload.count, limit: WALRecord.maxPayloadBytes)
         }
     }
 
@@ -170,6 +201,7 @@ public final class WriteAheadLog {
     /// A snapshot received from the leader replaces the log through its position: only
     /// `keptEntries` (those after it that agree with it) stay.
     public func installSnapshot(at position: LogPosition, keptEntries: [Entry]) throws(StorageError) {
+        try Self.checkSizes(keptEntries)
         var batch: [UInt8] = []
         WALRecord.compacted(index: position.index, term: position.term).append(to: &batch)
         WALRecord.truncate(keepThrough: position.index).append(to: &batch)
@@ -194,6 +226,9 @@ public final class WriteAheadLog {
 
     private func startSegment() throws(StorageError) {
         let sequence = (segments.last?.sequence ?? 0) + 1
+        guard sequence <= Self.maxSequence else {
+            throw StorageError.inconsistent("\(directory): segment sequence \(sequence) is past the limit")
+        }
         let path = directory + "/" + Self.segmentName(sequence)
         let next = try DiskFile.openForAppend(path)
         var header: [UInt8] = []

@@ -58,7 +58,7 @@ import Wire
                 let count = 1 + rng.next() % 5
                 let new = T.entries((last + 1)...(last + count), term: term)
                 expected += new
-                try storage.persist(Self.ready(HardState(term: term, vote: 1, commit: commit), new))
+                try storage.persist(Self.ready(HardState(term: term, vote: NodeID(term % 3 + 1), commit: commit), new))
             case 2:
                 // A new leader overwrites an uncommitted suffix.
                 guard last > commit + 1 else { continue }
@@ -66,11 +66,11 @@ import Wire
                 let from = commit + 1 + rng.next() % (last - commit)
                 let new = T.entries(from...(from + rng.next() % 4), term: term)
                 expected = expected.filter { $0.index < from } + new
-                try storage.persist(Self.ready(HardState(term: term, vote: 2, commit: commit), new))
+                try storage.persist(Self.ready(HardState(term: term, vote: NodeID(term % 3 + 1), commit: commit), new))
             case 3:
                 // Commit and compact part of what is committed.
                 commit = last
-                try storage.persist(Self.ready(HardState(term: term, vote: 2, commit: commit), []))
+                try storage.persist(Self.ready(HardState(term: term, vote: NodeID(term % 3 + 1), commit: commit), []))
                 guard commit > base.index else { continue }
                 let through = base.index + 1 + rng.next() % (commit - base.index)
                 let position = LogPosition(index: through, term: expected.first { $0.index == through }?.term ?? base.term)
@@ -85,7 +85,7 @@ import Wire
                 expected = []
                 var ready = Ready()
                 ready.snapshotToInstall = Snapshot(position: base, membership: Membership(voters: [1, 2, 3]), data: [UInt8(step)])
-                ready.hardState = HardState(term: term, vote: nil, commit: commit)
+                ready.hardState = HardState(term: term, vote: NodeID(term % 3 + 1), commit: commit)
                 try storage.persist(ready)
             default:
                 let recovered: NodeStorage.Recovered

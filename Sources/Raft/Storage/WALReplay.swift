@@ -15,7 +15,11 @@ struct WALReplay {
     mutating func apply(_ record: WALRecord, at place: String) throws(StorageError) {
         switch record {
         case .hardState(let hs):
+            try checkFollows(hs, at: place)
             hardState = hs
+        case .segmentHeader(let header):
+            try apply(.hardState(header.hardState), at: place)
+            try apply(.compacted(index: header.compacted.index, term: header.compacted.term), at: place)
         case .entry(let entry):
             if entry.index <= compacted.index { return }
             if entries.isEmpty && entry.index > knownFrom {
@@ -48,6 +52,16 @@ struct WALReplay {
                 entries.removeFirst(agrees ? Int(index - knownFrom + 1) : entries.count)
                 knownFrom = index + 1
             }
+        }
+    }
+
+    /// Term never goes back, nor the vote within a term; the commit index only as far as
+    /// a cut tail took entries it covered (a restarted node clamps it to its log).
+    func checkFollows(_ next: HardState, at place: String) throws(StorageError) {
+        let previous = hardState
+        let votedAgain = next.term == previous.term && previous.vote != nil && next.vote != previous.vote
+        guard next.term >= previous.term, !votedAgain, next.commit >= min(previous.commit, lastIndex) else {
+            throw StorageError.inconsistent("\(place): hard state \(next) does not follow \(previous)")
         }
     }
 

@@ -43,7 +43,13 @@ public final class WriteAheadLog {
     public private(set) var compacted: LogPosition
     public private(set) var lastIndex: UInt64
 
-    private init(directory: String, options: Options, segments: [Segment], file: DiskFile, recovered: RecoveredLog) {
+    /// Checksum of the last record written: the next segment's header names it.
+    var lastChecksum: UInt32
+
+    private init(
+        directory: String, options: Options, segments: [Segment], file: DiskFile, recovered: RecoveredLog, lastChecksum: UInt32
+    ) {
+        self.lastChecksum = lastChecksum
         self.directory = directory
         self.options = options
         self.segments = segments
@@ -93,23 +99,26 @@ public final class WriteAheadLog {
     /// Opens the log in `directory` (created if missing) and recovers what it holds.
     public static func open(directory: String, options: Options = Options()) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
         try DiskFile.makeDirectory(directory)
-        let sequences = try listSegments(directory)
         var recovered = RecoveredLog()
-        var parsed: [(segment: Segment, records: [(WALRecord, Int)])] = []
+        try removeLeftoverRolls(directory, notes: &recovered.notes)
+        let sequences = try listSegments(directory)
+        var replay = WALReplay()
+        var segments: [Segment] = []
+        var previous: (sequence: UInt64, checksum: UInt32)?
         for (position, sequence) in sequences.enumerated() {
             let path = directory + "/" + segmentName(sequence)
+            let isLast = position == sequences.count - 1
             let bytes = try DiskFile.readAll(path) ?? []
             var records: [(WALRecord, Int)] = []
             var offset = 0
+            var cutAt: Int?
             while offset < bytes.count {
                 switch WALRecord.read(bytes, at: offset) {
                 case .record(let record, let next):
                     records.append((record, offset))
                     offset = next
                 case .bad(let reason):
-                    guard position == sequences.count - 1 else {
-                        throw StorageError.corrupt(path: path, offset: offset, reason: reason)
-                    }
+                    guard isLast else { throw StorageError.corrupt(path: path, offset: offset, reason: reason) }
                     switch WALRecord.scanForIntactRecord(bytes, after: offset).result {
                     case .noIntactRecord:
                         break
@@ -120,35 +129,78 @@ public final class WriteAheadLog {
                     }
                     // A crash tore the last write: nothing after it was acknowledged.
                     let cut = bytes.count - offset
-                    try DiskFile.truncateFile(path, to: offset)
                     recovered.cutBytes += cut
                     recovered.notes.append("cut a torn tail of \(cut) byte(s) at offset \(offset) of \(path): \(reason)")
+                    cutAt = offset
                     offset = bytes.count
                 }
             }
-            parsed.append((Segment(sequence: sequence, path: path, lastIndex: 0), records))
-        }
-        // Records apply in the order they were written; entries that lived in deleted
-        // segments must be covered by a compaction mark by the end.
-        var replay = WALReplay()
-        var segments: [Segment] = []
-        for (segment, records) in parsed {
-            var segment = segment
+            guard case .segmentHeader(let header)? = records.first?.0 else {
+                // Rolls are atomic, so only a disk that lost the header's write can leave
+                // this, and only as the newest segment: nothing after it was acknowledged.
+                guard isLast, records.isEmpty, segments.count >= 1 else {
+                    throw StorageError.corrupt(path: path, offset: 0, reason: "the segment does not start with its header")
+                }
+                try DiskFile.removeFile(path)
+                try DiskFile.syncDirectory(directory)
+                recovered.cutBytes += bytes.count
+                recovered.notes.append("removed \(path): a segment of \(bytes.count) byte(s) without a header (an interrupted roll)")
+                break
+            }
+            guard header.sequence == sequence else {
+                throw StorageError.inconsistent("\(path) holds segment \(header.sequence), not \(sequence)")
+            }
+            if let previous {
+                guard previous.sequence + 1 == sequence else {
+                    throw StorageError.inconsistent("\(path): segments \(previous.sequence + 1)…\(sequence - 1) are missing")
+                }
+                guard header.previous == previous.checksum else {
+                    throw StorageError.inconsistent("\(path) does not follow segment \(previous.sequence): a stale or foreign copy")
+                }
+            }
+            if let cutAt { try DiskFile.truncateFile(path, to: cutAt) }
+            var segment = Segment(sequence: sequence, path: path, lastIndex: 0)
             for (record, offset) in records {
                 if case .entry(let entry) = record { segment.lastIndex = max(segment.lastIndex, entry.index) }
-                try replay.apply(record, at: "\(segment.path) byte \(offset)")
+                try replay.apply(record, at: "\(path) byte \(offset)")
             }
+            if let (_, at) = records.last { previous = (sequence, WALRecord.checksum(ofRecordIn: bytes, at: at)) }
             segments.append(segment)
         }
         recovered.hardState = replay.hardState
         (recovered.compacted, recovered.entries) = try replay.finish(directory: directory)
-        if segments.isEmpty {
+        let lastChecksum: UInt32
+        if let previous {
+            lastChecksum = previous.checksum
+        } else {
+            // A new log: its first segment, written like any roll.
+            let header = WALRecord.SegmentHeader(sequence: 1, previous: 0, hardState: HardState(), compacted: .zero)
+            lastChecksum = try writeSegment(header, directory: directory)
             segments.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
         }
         let file = try DiskFile.openForAppend(segments[segments.count - 1].path)
-        if sequences.isEmpty { try DiskFile.syncDirectory(directory) }
-        let wal = WriteAheadLog(directory: directory, options: options, segments: segments, file: file, recovered: recovered)
+        if recovered.cutBytes > 0 { try file.sync() }
+        let wal = WriteAheadLog(
+            directory: directory, options: options, segments: segments, file: file, recovered: recovered, lastChecksum: lastChecksum)
         return (wal, recovered)
+    }
+
+    /// Temporary files of a roll that a crash interrupted before its rename.
+    static func removeLeftoverRolls(_ directory: String, notes: inout [String]) throws(StorageError) {
+        for name in try DiskFile.list(directory) where name.hasPrefix("wal-") && name.hasSuffix(".log.tmp") {
+            try DiskFile.removeFile(directory + "/" + name)
+            notes.append("removed \(directory)/\(name), left by an interrupted roll")
+        }
+    }
+
+    /// Writes a segment holding just `header` atomically (temporary name, fsync, rename,
+    /// fsync of the directory): a segment exists whole with its header, or not at all.
+    /// Returns the header record's checksum.
+    static func writeSegment(_ header: WALRecord.SegmentHeader, directory: String) throws(StorageError) -> UInt32 {
+        var bytes: [UInt8] = []
+        let checksum = WALRecord.segmentHeader(header).append(to: &bytes)
+        try DiskFile.writeAtomically(bytes, to: directory + "/" + segmentName(header.sequence), directory: directory)
+        return checksum
     }
 
     /// Makes `hardState` and `entries` durable with one fsync. Entries that start at or
@@ -156,19 +208,13 @@ public final class WriteAheadLog {
     public func save(hardState newState: HardState?, entries: [Entry]) throws(StorageError) {
         guard newState != nil || !entries.isEmpty else { return }
         try Self.checkSizes(entries)
-        if file.size >= options.segmentBytes { try startSegment() }
-        var batch: [UInt8] = []
-        if let newState {
-            WALRecord.hardState(newState).append(to: &batch)
-        }
+        var records: [WALRecord] = []
+        if let newState { records.append(.hardState(newState)) }
         if let first = entries.first, first.index <= lastIndex, first.index >= 1 {
-            WALRecord.truncate(keepThrough: first.index - 1).append(to: &batch)
+            records.append(.truncate(keepThrough: first.index - 1))
         }
-        for entry in entries {
-            WALRecord.entry(entry).append(to: &batch)
-        }
-        try file.append(batch)
-        try file.sync()
+        records += entries.map { .entry($0) }
+        try write(records)
         if let newState { hardState = newState }
         if let last = entries.last {
             lastIndex = last.index
@@ -187,10 +233,7 @@ public final class WriteAheadLog {
     /// segments that hold nothing else.
     public func compact(through position: LogPosition) throws(StorageError) {
         guard position.index > compacted.index else { return }
-        var batch: [UInt8] = []
-        WALRecord.compacted(index: position.index, term: position.term).append(to: &batch)
-        try file.append(batch)
-        try file.sync()
+        try write([.compacted(index: position.index, term: position.term)])
         compacted = position
         if lastIndex < position.index { lastIndex = position.index }
         // Every segment starts with the hard state and compaction mark of its time, so an
@@ -202,12 +245,8 @@ public final class WriteAheadLog {
     /// `keptEntries` (those after it that agree with it) stay.
     public func installSnapshot(at position: LogPosition, keptEntries: [Entry]) throws(StorageError) {
         try Self.checkSizes(keptEntries)
-        var batch: [UInt8] = []
-        WALRecord.compacted(index: position.index, term: position.term).append(to: &batch)
-        WALRecord.truncate(keepThrough: position.index).append(to: &batch)
-        for entry in keptEntries { WALRecord.entry(entry).append(to: &batch) }
-        try file.append(batch)
-        try file.sync()
+        try write([.compacted(index: position.index, term: position.term), .truncate(keepThrough: position.index)]
+            + keptEntries.map { .entry($0) })
         compacted = position
         lastIndex = keptEntries.last?.index ?? position.index
         segments[segments.count - 1].lastIndex = max(segments[segments.count - 1].lastIndex, lastIndex)
@@ -224,23 +263,29 @@ public final class WriteAheadLog {
         if removed { try DiskFile.syncDirectory(directory) }
     }
 
+    /// One write and one fsync of `records`, in a new segment if the current one is full.
+    private func write(_ records: [WALRecord]) throws(StorageError) {
+        if file.size >= options.segmentBytes { try startSegment() }
+        var batch: [UInt8] = []
+        var checksum = lastChecksum
+        for record in records { checksum = record.append(to: &batch) }
+        try file.append(batch)
+        try file.sync()
+        lastChecksum = checksum
+    }
+
+    /// Rolls to a new segment, created whole with its header by `writeSegment`.
     private func startSegment() throws(StorageError) {
         let sequence = (segments.last?.sequence ?? 0) + 1
         guard sequence <= Self.maxSequence else {
             throw StorageError.inconsistent("\(directory): segment sequence \(sequence) is past the limit")
         }
+        let header = WALRecord.SegmentHeader(sequence: sequence, previous: lastChecksum, hardState: hardState, compacted: compacted)
+        let checksum = try Self.writeSegment(header, directory: directory)
         let path = directory + "/" + Self.segmentName(sequence)
-        let next = try DiskFile.openForAppend(path)
-        var header: [UInt8] = []
-        WALRecord.hardState(hardState).append(to: &header)
-        if compacted.index > 0 {
-            WALRecord.compacted(index: compacted.index, term: compacted.term).append(to: &header)
-        }
-        try next.append(header)
-        try next.sync()
-        try DiskFile.syncDirectory(directory)
-        file = next
+        file = try DiskFile.openForAppend(path)
         segments.append(Segment(sequence: sequence, path: path, lastIndex: 0))
+        lastChecksum = checksum
     }
 
     /// Segment files currently on disk, oldest first.

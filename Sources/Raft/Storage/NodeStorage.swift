@@ -19,11 +19,13 @@ public final class NodeStorage {
         self.snapshots = snapshots
     }
 
-    public static func open(directory: String, options: WriteAheadLog.Options = .init()) throws(StorageError) -> (NodeStorage, Recovered) {
-        try DiskFile.makeDirectory(directory)
-        let snapshots = SnapshotStore(directory: directory)
+    public static func open(
+        directory: String, options: WriteAheadLog.Options = .init(), fileSystem: any FileSystem = PosixFileSystem()
+    ) throws(StorageError) -> (NodeStorage, Recovered) {
+        try fileSystem.makeDirectory(directory)
+        let snapshots = SnapshotStore(directory: directory, fileSystem: fileSystem)
         let snapshot = try snapshots.load()
-        let (wal, log) = try WriteAheadLog.open(directory: directory + "/wal", options: options)
+        let (wal, log) = try WriteAheadLog.open(directory: directory + "/wal", options: options, fileSystem: fileSystem)
         // The snapshot file is written before the log's compaction mark; never after.
         if log.compacted.index > (snapshot?.position.index ?? 0) {
             throw StorageError.inconsistent(

@@ -38,7 +38,8 @@ public final class WriteAheadLog {
     public let directory: String
     let options: Options
     var segments: [Segment]
-    var file: DiskFile
+    var file: any AppendFile
+    let fileSystem: any FileSystem
     public private(set) var hardState: HardState
     public private(set) var compacted: LogPosition
     public private(set) var lastIndex: UInt64
@@ -47,9 +48,11 @@ public final class WriteAheadLog {
     var lastChecksum: UInt32
 
     private init(
-        directory: String, options: Options, segments: [Segment], file: DiskFile, recovered: RecoveredLog, lastChecksum: UInt32
+        directory: String, options: Options, fileSystem: any FileSystem, segments: [Segment], file: any AppendFile,
+        recovered: RecoveredLog, lastChecksum: UInt32
     ) {
         self.lastChecksum = lastChecksum
+        self.fileSystem = fileSystem
         self.directory = directory
         self.options = options
         self.segments = segments
@@ -84,9 +87,9 @@ public final class WriteAheadLog {
 
     /// The segments in `directory`, oldest first; a file named like a segment that is not
     /// one the log would write is refused rather than guessed at.
-    static func listSegments(_ directory: String) throws(StorageError) -> [UInt64] {
+    static func listSegments(_ directory: String, fileSystem: any FileSystem = PosixFileSystem()) throws(StorageError) -> [UInt64] {
         var sequences: [UInt64] = []
-        for name in try DiskFile.list(directory) where looksLikeSegment(name) {
+        for name in try fileSystem.list(directory) where looksLikeSegment(name) {
             guard let sequence = sequence(ofName: name), segmentName(sequence) == name else {
                 throw StorageError.inconsistent("\(directory)/\(name) is not a segment name this log writes")
             }
@@ -97,18 +100,23 @@ public final class WriteAheadLog {
     }
 
     /// Opens the log in `directory` (created if missing) and recovers what it holds.
-    public static func open(directory: String, options: Options = Options()) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
-        try DiskFile.makeDirectory(directory)
+    public static func open(
+        directory: String, options: Options = Options(), fileSystem: any FileSystem = PosixFileSystem()
+    ) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
+        let fs = fileSystem
+        try fs.makeDirectory(directory)
         var recovered = RecoveredLog()
-        try removeLeftoverRolls(directory, notes: &recovered.notes)
-        let sequences = try listSegments(directory)
+        try removeLeftoverRolls(directory, fileSystem: fs, notes: &recovered.notes)
+        let sequences = try listSegments(directory, fileSystem: fs)
         var replay = WALReplay()
         var segments: [Segment] = []
         var previous: (sequence: UInt64, checksum: UInt32)?
+        /// Where the newest segment's torn tail starts, if it has one.
+        var lastCut: Int?
         for (position, sequence) in sequences.enumerated() {
             let path = directory + "/" + segmentName(sequence)
             let isLast = position == sequences.count - 1
-            let bytes = try DiskFile.readAll(path) ?? []
+            let bytes = try fs.readAll(path, limit: Int.max) ?? []
             var records: [(WALRecord, Int)] = []
             var offset = 0
             var cutAt: Int?
@@ -141,8 +149,8 @@ public final class WriteAheadLog {
                 guard isLast, records.isEmpty, segments.count >= 1 else {
                     throw StorageError.corrupt(path: path, offset: 0, reason: "the segment does not start with its header")
                 }
-                try DiskFile.removeFile(path)
-                try DiskFile.syncDirectory(directory)
+                try fs.remove(path)
+                try fs.syncDirectory(directory)
                 recovered.cutBytes += bytes.count
                 recovered.notes.append("removed \(path): a segment of \(bytes.count) byte(s) without a header (an interrupted roll)")
                 break
@@ -158,7 +166,7 @@ public final class WriteAheadLog {
                     throw StorageError.inconsistent("\(path) does not follow segment \(previous.sequence): a stale or foreign copy")
                 }
             }
-            if let cutAt { try DiskFile.truncateFile(path, to: cutAt) }
+            if let cutAt { lastCut = cutAt }
             var segment = Segment(sequence: sequence, path: path, lastIndex: 0)
             for (record, offset) in records {
                 if case .entry(let entry) = record { segment.lastIndex = max(segment.lastIndex, entry.index) }
@@ -175,20 +183,24 @@ public final class WriteAheadLog {
         } else {
             // A new log: its first segment, written like any roll.
             let header = WALRecord.SegmentHeader(sequence: 1, previous: 0, hardState: HardState(), compacted: .zero)
-            lastChecksum = try writeSegment(header, directory: directory)
+            lastChecksum = try writeSegment(header, directory: directory, fileSystem: fs)
             segments.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
         }
-        let file = try DiskFile.openForAppend(segments[segments.count - 1].path)
-        if recovered.cutBytes > 0 { try file.sync() }
+        let file = try fs.openForAppend(segments[segments.count - 1].path)
+        if let lastCut {
+            try file.truncate(to: lastCut)
+            try file.sync()
+        }
         let wal = WriteAheadLog(
-            directory: directory, options: options, segments: segments, file: file, recovered: recovered, lastChecksum: lastChecksum)
+            directory: directory, options: options, fileSystem: fs, segments: segments, file: file, recovered: recovered,
+            lastChecksum: lastChecksum)
         return (wal, recovered)
     }
 
     /// Temporary files of a roll that a crash interrupted before its rename.
-    static func removeLeftoverRolls(_ directory: String, notes: inout [String]) throws(StorageError) {
-        for name in try DiskFile.list(directory) where name.hasPrefix("wal-") && name.hasSuffix(".log.tmp") {
-            try DiskFile.removeFile(directory + "/" + name)
+    static func removeLeftoverRolls(_ directory: String, fileSystem: any FileSystem, notes: inout [String]) throws(StorageError) {
+        for name in try fileSystem.list(directory) where name.hasPrefix("wal-") && name.hasSuffix(".log.tmp") {
+            try fileSystem.remove(directory + "/" + name)
             notes.append("removed \(directory)/\(name), left by an interrupted roll")
         }
     }
@@ -196,10 +208,12 @@ public final class WriteAheadLog {
     /// Writes a segment holding just `header` atomically (temporary name, fsync, rename,
     /// fsync of the directory): a segment exists whole with its header, or not at all.
     /// Returns the header record's checksum.
-    static func writeSegment(_ header: WALRecord.SegmentHeader, directory: String) throws(StorageError) -> UInt32 {
+    static func writeSegment(
+        _ header: WALRecord.SegmentHeader, directory: String, fileSystem: any FileSystem
+    ) throws(StorageError) -> UInt32 {
         var bytes: [UInt8] = []
         let checksum = WALRecord.segmentHeader(header).append(to: &bytes)
-        try DiskFile.writeAtomically(bytes, to: directory + "/" + segmentName(header.sequence), directory: directory)
+        try fileSystem.writeAtomically(bytes, to: directory + "/" + segmentName(header.sequence), directory: directory)
         return checksum
     }
 
@@ -256,11 +270,11 @@ public final class WriteAheadLog {
     private func removeCompactedSegments() throws(StorageError) {
         var removed = false
         while segments.count > 1, segments[0].lastIndex <= compacted.index {
-            try DiskFile.removeFile(segments[0].path)
+            try fileSystem.remove(segments[0].path)
             segments.removeFirst()
             removed = true
         }
-        if removed { try DiskFile.syncDirectory(directory) }
+        if removed { try fileSystem.syncDirectory(directory) }
     }
 
     /// One write and one fsync of `records`, in a new segment if the current one is full.
@@ -281,9 +295,9 @@ public final class WriteAheadLog {
             throw StorageError.inconsistent("\(directory): segment sequence \(sequence) is past the limit")
         }
         let header = WALRecord.SegmentHeader(sequence: sequence, previous: lastChecksum, hardState: hardState, compacted: compacted)
-        let checksum = try Self.writeSegment(header, directory: directory)
+        let checksum = try Self.writeSegment(header, directory: directory, fileSystem: fileSystem)
         let path = directory + "/" + Self.segmentName(sequence)
-        file = try DiskFile.openForAppend(path)
+        file = try fileSystem.openForAppend(path)
         segments.append(Segment(sequence: sequence, path: path, lastIndex: 0))
         lastChecksum = checksum
     }

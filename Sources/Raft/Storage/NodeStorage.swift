@@ -13,6 +13,7 @@ public final class NodeStorage {
 
     public let wal: WriteAheadLog
     public let snapshots: SnapshotStore
+    public var failure: StorageError? { wal.failure }
 
     private init(wal: WriteAheadLog, snapshots: SnapshotStore) {
         self.wal = wal
@@ -22,7 +23,7 @@ public final class NodeStorage {
     public static func open(
         directory: String, options: WriteAheadLog.Options = .init(), fileSystem: any FileSystem = PosixFileSystem()
     ) throws(StorageError) -> (NodeStorage, Recovered) {
-        try fileSystem.makeDirectory(directory)
+        try fileSystem.makeDurableDirectory(directory)
         let snapshots = SnapshotStore(directory: directory, fileSystem: fileSystem)
         let snapshot = try snapshots.load()
         let (wal, log) = try WriteAheadLog.open(directory: directory + "/wal", options: options, fileSystem: fileSystem)

@@ -43,6 +43,9 @@ public final class WriteAheadLog {
     public private(set) var hardState: HardState
     public private(set) var compacted: LogPosition
     public private(set) var lastIndex: UInt64
+    /// The first write or fsync error: from then on every write is refused with it until
+    /// the log is reopened (the node calls `RaftNode.storageFailed()`).
+    public private(set) var failure: StorageError?
 
     /// Checksum of the last record written: the next segment's header names it.
     var lastChecksum: UInt32
@@ -104,7 +107,9 @@ public final class WriteAheadLog {
         directory: String, options: Options = Options(), fileSystem: any FileSystem = PosixFileSystem()
     ) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
         let fs = fileSystem
-        try fs.makeDirectory(directory)
+        // The directory's own name must be durable in its parent, or a crash can take it
+        // with everything in it.
+        try fs.makeDurableDirectory(directory)
         var recovered = RecoveredLog()
         try removeLeftoverRolls(directory, fileSystem: fs, notes: &recovered.notes)
         let sequences = try listSegments(directory, fileSystem: fs)
@@ -252,7 +257,7 @@ public final class WriteAheadLog {
         if lastIndex < position.index { lastIndex = position.index }
         // Every segment starts with the hard state and compaction mark of its time, so an
         // older segment whose entries are all compacted holds nothing still needed.
-        try removeCompactedSegments()
+        try guarded { () throws(StorageError) in try removeCompactedSegments() }
     }
 
     /// A snapshot received from the leader replaces the log through its position: only
@@ -264,7 +269,7 @@ public final class WriteAheadLog {
         compacted = position
         lastIndex = keptEntries.last?.index ?? position.index
         segments[segments.count - 1].lastIndex = max(segments[segments.count - 1].lastIndex, lastIndex)
-        try removeCompactedSegments()
+        try guarded { () throws(StorageError) in try removeCompactedSegments() }
     }
 
     private func removeCompactedSegments() throws(StorageError) {
@@ -279,13 +284,35 @@ public final class WriteAheadLog {
 
     /// One write and one fsync of `records`, in a new segment if the current one is full.
     private func write(_ records: [WALRecord]) throws(StorageError) {
-        if file.size >= options.segmentBytes { try startSegment() }
+        if let failure { throw failure }
+        if file.size >= options.segmentBytes { try guarded { () throws(StorageError) in try startSegment() } }
         var batch: [UInt8] = []
         var checksum = lastChecksum
         for record in records { checksum = record.append(to: &batch) }
-        try file.append(batch)
-        try file.sync()
+        let good = file.size
+        do {
+            try file.append(batch)
+            try file.sync()
+        } catch {
+            // Whatever part of the batch reached the file is cut off again, so that a
+            // reopen finds the log as it was before the batch (best effort: the log is
+            // refused for writes either way).
+            failure = error
+            if (try? file.truncate(to: good)) != nil { try? file.sync() }
+            throw error
+        }
         lastChecksum = checksum
+    }
+
+    /// Runs a step that changes files; its error makes the log refuse writes until reopened.
+    private func guarded(_ step: () throws(StorageError) -> Void) throws(StorageError) {
+        if let failure { throw failure }
+        do {
+            try step()
+        } catch {
+            failure = error
+            throw error
+        }
     }
 
     /// Rolls to a new segment, created whole with its header by `writeSegment`.

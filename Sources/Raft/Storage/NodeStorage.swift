@@ -1,7 +1,9 @@
 /// A node's durable state — write-ahead log and snapshot — kept the way `Ready` asks.
 ///
 /// `persist(_:)` before sending a Ready's messages; `saveSnapshot(_:)` after
-/// `RaftNode.compact(through:data:)`. On a `StorageError`, call `RaftNode.storageFailed()`.
+/// `RaftNode.compact(through:data:)`. On a `StorageError`, call `RaftNode.storageFailed()`:
+/// after a write or fsync error every later write fails too (`failure`) until the storage
+/// is opened again. docs/raft.md (Storage) says what is guaranteed under which faults.
 public final class NodeStorage {
     public struct Recovered: Sendable {
         public var hardState: HardState

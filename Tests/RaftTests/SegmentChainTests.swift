@@ -117,24 +117,40 @@ import Wire
         #expect(throws: StorageError.self) { try WriteAheadLog.open(directory: dir, options: Self.small) }
     }
 
-    /// A commit index may restart lower after a torn tail took entries it covered; that
-    /// is not going backwards.
+    /// A commit index may restart lower after a tail was cut that held entries it
+    /// covered (as logs written hard state first could leave); that is not going backwards.
     @Test func aCommitBelowACutTailIsAccepted() throws {
         let dir = T.tempDirectory()
         let (wal, _) = try WriteAheadLog.open(directory: dir)
         try wal.save(hardState: HardState(term: 1, vote: 1, commit: 0), entries: T.entries(1...3, term: 1))
-        let path = wal.segmentPaths[0]
-        let good = try #require(try DiskFile.readAll(path)).count
-        try wal.save(hardState: HardState(term: 1, vote: 1, commit: 6), entries: T.entries(4...6, term: 1))
-        // The crash kept the hard state record and tore the entries.
-        let full = try #require(try DiskFile.readAll(path))
-        var hardStateRecord: [UInt8] = []
-        WALRecord.hardState(HardState(term: 1, vote: 1, commit: 6)).append(to: &hardStateRecord)
-        try Data(full.prefix(good + hardStateRecord.count + 20)).write(to: URL(fileURLWithPath: path))
+        try StorageLimitTests.appendRecord([1, 1, 2, 6], to: wal.segmentPaths[0])  // hard state term 1, vote 1, commit 6
         let (reopened, recovered) = try WriteAheadLog.open(directory: dir)
         #expect(recovered.entries.count == 3 && recovered.hardState.commit == 6)
         try reopened.save(hardState: HardState(term: 1, vote: 1, commit: 3), entries: [])
         let (_, again) = try WriteAheadLog.open(directory: dir)
         #expect(again.hardState.commit == 3)
+    }
+
+    /// A torn batch keeps a prefix, and the hard state is its last record: entries of a
+    /// newer term may survive without it, and then the term is raised to theirs (with no
+    /// vote, which was never acknowledged); a surviving commit index never covers old
+    /// entries the batch was overwriting.
+    @Test func aTornBatchNeverPairsANewCommitWithOldEntries() throws {
+        let dir = T.tempDirectory()
+        let (wal, _) = try WriteAheadLog.open(directory: dir)
+        try wal.save(hardState: HardState(term: 2, vote: 1, commit: 3), entries: T.entries(1...6, term: 2))
+        let path = wal.segmentPaths[0]
+        let good = try #require(try DiskFile.readAll(path)).count
+        try wal.save(hardState: HardState(term: 3, vote: 2, commit: 6), entries: T.entries(5...6, term: 3))
+        let full = try #require(try DiskFile.readAll(path))
+        for length in good..<full.count {
+            try Data(full.prefix(length)).write(to: URL(fileURLWithPath: path))
+            let (_, recovered) = try WriteAheadLog.open(directory: dir)
+            let committed = recovered.entries.filter { $0.index <= recovered.hardState.commit }
+            #expect(committed.allSatisfy { $0.index <= 3 || $0.term == 3 }, "length \(length)")
+            #expect(recovered.hardState.term >= (recovered.entries.last?.term ?? 0), "length \(length)")
+            if recovered.hardState.term == 3 && recovered.hardState.commit < 6 { #expect(recovered.hardState.vote == nil) }
+            try Data(full).write(to: URL(fileURLWithPath: path))
+        }
     }
 }

@@ -182,6 +182,12 @@ public final class WriteAheadLog {
         }
         recovered.hardState = replay.hardState
         (recovered.compacted, recovered.entries) = try replay.finish(directory: directory)
+        if let lastTerm = recovered.entries.last?.term, lastTerm > recovered.hardState.term {
+            // Entries of a newer term whose batch lost its hard state record (written last):
+            // the term they carry is known, the vote in it was never acknowledged.
+            recovered.notes.append("term raised from \(recovered.hardState.term) to \(lastTerm), that of the last entry")
+            recovered.hardState = HardState(term: lastTerm, vote: nil, commit: recovered.hardState.commit)
+        }
         let lastChecksum: UInt32
         if let previous {
             lastChecksum = previous.checksum
@@ -192,10 +198,10 @@ public final class WriteAheadLog {
             segments.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
         }
         let file = try fs.openForAppend(segments[segments.count - 1].path)
-        if let lastCut {
-            try file.truncate(to: lastCut)
-            try file.sync()
-        }
+        if let lastCut { try file.truncate(to: lastCut) }
+        // What was just read may be only in the page cache (a write whose fsync failed, a
+        // cut whose fsync failed): make it durable before anything builds on it.
+        try file.sync()
         let wal = WriteAheadLog(
             directory: directory, options: options, fileSystem: fs, segments: segments, file: file, recovered: recovered,
             lastChecksum: lastChecksum)
@@ -227,12 +233,15 @@ public final class WriteAheadLog {
     public func save(hardState newState: HardState?, entries: [Entry]) throws(StorageError) {
         guard newState != nil || !entries.isEmpty else { return }
         try Self.checkSizes(entries)
+        // The hard state goes last: a torn write keeps a prefix of the batch, so a commit
+        // index that survives always has the entries it covers (never old ones that the
+        // torn part of the batch was overwriting).
         var records: [WALRecord] = []
-        if let newState { records.append(.hardState(newState)) }
         if let first = entries.first, first.index <= lastIndex, first.index >= 1 {
             records.append(.truncate(keepThrough: first.index - 1))
         }
         records += entries.map { .entry($0) }
+        if let newState { records.append(.hardState(newState)) }
         try write(records)
         if let newState { hardState = newState }
         if let last = entries.last {

@@ -3,11 +3,15 @@ import Wire
 @testable import Raft
 
 /// Seeded whole-cluster runs: 3–7 nodes, loss up to 30 %, duplication, reordering,
-/// partitions (one-way too), crashes with torn writes, both modes. Safety is checked
-/// after every event; liveness by a final proposal that must commit once the faults stop.
+/// partitions (one-way too), crashes (power loss, and crashes inside any storage call),
+/// failing writes and fsyncs, both modes — over the real `NodeStorage` on simulated disks.
+/// Safety is checked after every event and after every recovery; liveness by a final
+/// proposal that must commit once the faults stop.
 @Suite struct SimulationTests {
-    /// `swift test` sweeps these; a long sweep is `swift run -c release edgeraft sim --seeds 100000`.
-    static let seeds: [UInt64] = Array(1...300)
+    /// `swift test` sweeps these (100, not 300 as before the real storage, which made a
+    /// seed about four times slower); a long sweep is
+    /// `swift run -c release edgeraft sim --seeds 100000`.
+    static let seeds: [UInt64] = Array(1...100)
 
     @Test(arguments: seeds)
     func chaosSeed(seed: UInt64) {
@@ -19,7 +23,10 @@ import Wire
     }
 
     /// Seeds a long sweep once failed on, kept so they never fail again.
-    @Test(arguments: [8573, 27437, 29861, 31282, 32371, 50829, 54969, 68814] as [UInt64])
+    // 4410 and 8786: found by the first 10,000-seed sweep over the real storage (a tail read
+    // from the page cache but never made durable; a torn batch pairing a new commit index
+    // with old entries).
+    @Test(arguments: [8573, 27437, 29861, 31282, 32371, 50829, 54969, 68814, 4410, 8786] as [UInt64])
     func seedsTheLongSweepFound(seed: UInt64) {
         var simulation = ClusterSimulation(.chaos(seed: seed))
         let report = simulation.run()

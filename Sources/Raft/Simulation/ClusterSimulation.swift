@@ -8,6 +8,10 @@ import Wire
 /// A whole cluster of `RaftNode`s on a seeded simulated network, with crashes, torn
 /// writes and partitions, checking Raft's safety properties after every event.
 ///
+/// Each node keeps its durable state with the real `NodeStorage` (write-ahead log and
+/// snapshot store) on its own `SimulatedFileSystem`: crashes lose what was not fsynced,
+/// may strike in the middle of any storage call, and every restart is a real recovery.
+///
 /// Discrete-event: nothing waits on a clock, so a minute of cluster time takes
 /// milliseconds, and a seed replays exactly.
 public struct ClusterSimulation {
@@ -27,16 +31,14 @@ public struct ClusterSimulation {
         case crashLeader
     }
 
-    /// What a node has on disk: all that survives a crash.
-    struct Disk {
-        var hardState = HardState()
-        var snapshot: Snapshot?
-        var entries: [Entry] = []
-    }
-
     struct SimNode {
         var raft: RaftNode?
-        var disk = Disk()
+        /// The node's disk: all that survives a crash.
+        var disk: SimulatedFileSystem
+        /// Open while the node runs.
+        var storage: NodeStorage?
+        /// The hard state last acknowledged as durable: recovery must not lose it.
+        var durableHardState = HardState()
         var appliedIndex: UInt64 = 0
         /// The state machine: a checksum chained over every applied entry, so that a
         /// snapshot that does not match the log shows up at the next entry.
@@ -81,9 +83,17 @@ public struct ClusterSimulation {
         self.ids = (1...max(options.nodes, 1)).map { NodeID($0) }
         self.report = SimulationReport(options: options)
         for id in ids {
-            nodes[id] = SimNode(raft: RaftNode(config: config(for: id)))
+            let disk = SimulatedFileSystem(seed: options.seed &* 0x9E37_79B9 &+ UInt64(id))
+            if options.storageFaults { disk.randomFailureRate = 0.002 }
+            nodes[id] = SimNode(raft: nil, disk: disk)
+            restart(id)
         }
     }
+
+    /// Where each node keeps its state on its simulated disk, and how: small segments, so
+    /// that rolls and segment deletion happen often.
+    static let dataDirectory = "/node"
+    static let storageOptions = WriteAheadLog.Options(segmentBytes: 2048)
 
     func config(for id: NodeID) -> RaftConfig {
         var config = RaftConfig(id: id, voters: ids)
@@ -158,7 +168,7 @@ public struct ClusterSimulation {
             let live = ids.filter { nodes[$0]?.raft != nil }
             // Keep a majority up most of the time, but not always.
             if live.count > Quorum.majority(of: ids.count) || random(below: 4) == 0, let victim = pick(live) {
-                crash(victim)
+                crash(victim, powerLoss: random(below: 2) == 0)
                 queue.push(.restart(victim), at: now + options.tickMicros * UInt64(options.electionTicks) * (1 + random(below: 8)))
             }
             queue.push(.crash, at: now + faultDelay())
@@ -191,6 +201,10 @@ public struct ClusterSimulation {
     mutating func startHealing() {
         healing = true
         cut = []
+        for id in ids {
+            nodes[id]!.disk.randomFailureRate = 0
+            nodes[id]!.disk.crashCountdown = nil
+        }
         for id in ids where nodes[id]?.raft == nil { restart(id) }
         let tag = nextTag
         nextTag += 1
@@ -243,18 +257,74 @@ public struct ClusterSimulation {
 
     // MARK: - Faults
 
-    mutating func crash(_ id: NodeID) {
+    /// The node stops. With `powerLoss` the disk also loses what was not durable (else
+    /// only the process died, and the page cache survives).
+    mutating func crash(_ id: NodeID, powerLoss: Bool = true) {
         guard nodes[id]?.raft != nil else { return }
         nodes[id]!.raft = nil
+        nodes[id]!.storage = nil
+        if powerLoss || nodes[id]!.disk.isCrashed { nodes[id]!.disk.crash() }
         report.crashes += 1
+    }
+
+    /// Arms a crash somewhere in the next few storage calls of `id`.
+    mutating func maybeArmStorageCrash(_ id: NodeID) {
+        guard options.tornWrites, !healing, nodes[id]!.disk.crashCountdown == nil, random(below: 150) == 0 else { return }
+        nodes[id]!.disk.crashCountdown = Int(random(below: 8))
+    }
+
+    /// A storage call failed. A crash in it: the node is down until its restart. A write
+    /// or fsync error: the node stops voting and leading (`storageFailed()`), and its
+    /// operator restarts it a little later.
+    mutating func storageFailed(_ id: NodeID, _ error: StorageError) {
+        if nodes[id]!.disk.isCrashed {
+            report.tornWrites += 1
+        } else {
+            report.storageFailures += 1
+            nodes[id]!.raft?.storageFailed()
+        }
+        crash(id, powerLoss: nodes[id]!.disk.isCrashed)
+        queue.push(.restart(id), at: now + options.tickMicros * UInt64(options.electionTicks) * (1 + random(below: 3)))
     }
 
     mutating func restart(_ id: NodeID) {
         guard var node = nodes[id], node.raft == nil else { return }
-        // Recovery from disk; nothing in memory survived. The state machine is loaded from
-        // the snapshot, if any.
-        node.raft = RaftNode(config: config(for: id), hardState: node.disk.hardState, snapshot: node.disk.snapshot, entries: node.disk.entries)
-        let (index, hash) = node.disk.snapshot.flatMap { Self.decodeState($0.data) } ?? (0, 0)
+        // Recovery from disk; nothing in memory survived. A crash may strike recovery too.
+        if options.tornWrites && !healing && random(below: 20) == 0 { node.disk.crashCountdown = Int(random(below: 6)) }
+        let storage: NodeStorage
+        let recovered: NodeStorage.Recovered
+        do {
+            (storage, recovered) = try NodeStorage.open(
+                directory: Self.dataDirectory, options: Self.storageOptions, fileSystem: node.disk)
+        } catch {
+            if case .io = error {
+                // A crash, or a write or fsync that failed: try again later. (What our own
+                // crashes and faults leave must always be recoverable: anything else is a
+                // violation.)
+                if node.disk.isCrashed {
+                    node.disk.crash()
+                    report.tornWrites += 1
+                } else {
+                    report.storageFailures += 1
+                }
+                nodes[id] = node
+                queue.push(.restart(id), at: now + options.tickMicros * UInt64(options.electionTicks))
+            } else {
+                violation("node \(id) cannot recover its storage: \(error)")
+            }
+            return
+        }
+        node.disk.crashCountdown = nil
+        let acked = node.durableHardState
+        if recovered.hardState.term < acked.term
+            || recovered.hardState.term == acked.term && acked.vote != nil && recovered.hardState.vote != acked.vote {
+            violation("node \(id) recovered \(recovered.hardState) after \(acked) was stored")
+        }
+        node.storage = storage
+        // The state machine is loaded from the snapshot, if any.
+        node.raft = RaftNode(config: config(for: id), hardState: recovered.hardState, snapshot: recovered.snapshot, entries: recovered.entries)
+        node.durableHardState = recovered.hardState
+        let (index, hash) = recovered.snapshot.flatMap { Self.decodeState($0.data) } ?? (0, 0)
         node.appliedIndex = index
         node.stateHash = hash
         // The commit index is not durable: it may restart lower. The term is.
@@ -282,18 +352,16 @@ public struct ClusterSimulation {
         let ready = raft.takeReady()
         nodes[id]!.raft = raft
 
-        if let snapshot = ready.snapshotToInstall { installSnapshot(id, snapshot) }
-        if options.tornWrites && ready.snapshotToInstall == nil && !ready.entriesToPersist.isEmpty && random(below: 500) == 0 {
-            // Crash mid-write: the hard state record (written first) and a prefix of the
-            // entries reached the disk; the cut tail is dropped on recovery; nothing was sent.
-            let kept = Int(random(below: UInt64(ready.entriesToPersist.count)))
-            persist(id, hardState: ready.hardState, entries: Array(ready.entriesToPersist.prefix(kept)))
-            report.tornWrites += 1
-            crash(id)
-            queue.push(.restart(id), at: now + options.tickMicros * UInt64(options.electionTicks))
+        // Persist first: only then may the node send what it decided.
+        maybeArmStorageCrash(id)
+        do {
+            try nodes[id]!.storage?.persist(ready)
+        } catch {
+            storageFailed(id, error)
             return
         }
-        persist(id, hardState: ready.hardState, entries: ready.entriesToPersist)
+        if let hardState = ready.hardState { nodes[id]!.durableHardState = hardState }
+        if let snapshot = ready.snapshotToInstall { installSnapshot(id, snapshot) }
         if !ready.entriesToPersist.isEmpty { checkLogMatching(id) }
         for envelope in ready.messages { send(envelope) }
         for entry in ready.committedEntries { apply(id, entry) }
@@ -305,14 +373,6 @@ public struct ClusterSimulation {
         }
         for proposal in ready.droppedProposals { retryLater(proposal) }
         checkNode(id, wasLeader: wasLeaderTerm != nil)
-    }
-
-    mutating func persist(_ id: NodeID, hardState: HardState?, entries: [Entry]) {
-        if let hardState { nodes[id]!.disk.hardState = hardState }
-        if let first = entries.first {
-            nodes[id]!.disk.entries.removeAll { $0.index >= first.index }
-            nodes[id]!.disk.entries += entries
-        }
     }
 
     mutating func send(_ envelope: Envelope) {
@@ -361,16 +421,19 @@ public struct ClusterSimulation {
         let index = nodes[id]!.appliedIndex
         guard let snapshot = raft.compact(through: index, data: Self.encodeState(index: index, hash: nodes[id]!.stateHash)) else { return }
         nodes[id]!.raft = raft
-        nodes[id]!.disk.snapshot = snapshot
-        nodes[id]!.disk.entries.removeAll { $0.index <= index }
+        maybeArmStorageCrash(id)
+        do {
+            try nodes[id]!.storage?.saveSnapshot(snapshot)
+        } catch {
+            storageFailed(id, error)
+            return
+        }
         report.snapshotsTaken += 1
     }
 
     /// The shell's side of a received snapshot: store it, load it as the state machine.
     mutating func installSnapshot(_ id: NodeID, _ snapshot: Snapshot) {
         report.snapshotsInstalled += 1
-        nodes[id]!.disk.snapshot = snapshot
-        nodes[id]!.disk.entries.removeAll { $0.index <= snapshot.position.index }
         guard let (index, hash) = Self.decodeState(snapshot.data), index == snapshot.position.index else {
             violation("node \(id) received a snapshot whose data does not match its position")
             return

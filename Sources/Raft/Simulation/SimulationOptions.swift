@@ -23,8 +23,11 @@ public struct SimulationOptions: Sendable, Equatable {
     public var crashes: Bool = false
     /// The network splits into two sides, or single links fail one way.
     public var partitions: Bool = false
-    /// Some crashes happen in the middle of writing, leaving a torn tail on disk.
+    /// Some crashes strike in the middle of a storage call (a write, an fsync, a rename, a
+    /// roll, recovery itself): the simulated disk loses or tears what was not durable.
     public var tornWrites: Bool = false
+    /// Writes and fsyncs now and then fail (ENOSPC, EIO); the node stops and is restarted.
+    public var storageFaults: Bool = false
     /// Nodes compact their logs into snapshots after this many applied entries (0: never),
     /// so that followers behind them catch up by snapshot transfer.
     public var compactAfterEntries: Int = 0
@@ -66,6 +69,7 @@ public struct SimulationOptions: Sendable, Equatable {
         o.membershipChanges = rng.next() % 3 == 0
         o.durationMicros = 40 * o.tickMicros * UInt64(o.electionTicks)
         o.proposalsPerSecond = 1_000_000 / Double(o.tickMicros) / 2
+        o.storageFaults = o.crashes && rng.next() % 4 == 0
         return o
     }
 

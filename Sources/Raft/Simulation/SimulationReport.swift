@@ -13,7 +13,10 @@ public struct SimulationReport: Sendable {
     /// Encoded frames plus the sealed datagram's header and tag, lost ones included.
     public var bytesSent = 0
     public var crashes = 0
+    /// Crashes in the middle of a storage call (torn writes, lost renames, interrupted recovery).
     public var tornWrites = 0
+    /// Writes or fsyncs that failed (injected ENOSPC or EIO).
+    public var storageFailures = 0
     public var snapshotsTaken = 0
     public var snapshotsInstalled = 0
     public var membershipChanges = 0
@@ -40,12 +43,12 @@ public struct SimulationReport: Sendable {
         }
         var lines = [
             "seed \(options.seed): \(options.nodes) nodes, \(options.mode), \(options.profile) (+\(options.extraLoss) loss, \(options.duplication) dup), "
-                + "tick \(options.tickMicros / 1000) ms, crashes \(options.crashes), partitions \(options.partitions), torn writes \(options.tornWrites), "
+                + "tick \(options.tickMicros / 1000) ms, crashes \(options.crashes), partitions \(options.partitions), torn writes \(options.tornWrites), storage faults \(options.storageFaults), "
                 + "compact after \(options.compactAfterEntries), membership changes \(options.membershipChanges)",
             "  proposals \(proposals), committed \(committedProposals), elections \(electionMicros.count) "
                 + "(p50 \(ms(Self.percentile(electionMicros, 50))) ms), commit p50 \(ms(Self.percentile(commitMicros, 50))) ms "
                 + "p99 \(ms(Self.percentile(commitMicros, 99))) ms, \(messagesSent) messages, "
-                + "\(Int(bytesPerCommittedEntry)) B per committed entry, crashes \(crashes) (torn \(tornWrites)), "
+                + "\(Int(bytesPerCommittedEntry)) B per committed entry, crashes \(crashes) (torn \(tornWrites), storage failures \(storageFailures)), "
                 + "snapshots \(snapshotsTaken) taken \(snapshotsInstalled) installed, \(membershipChanges) membership changes, "
                 + "final proposal \(finalProposalCommitted ? "committed" : "NOT committed")",
         ]

@@ -6,7 +6,7 @@ import Darwin
 
 /// A file opened for appending, and the few other POSIX calls durable storage needs, each
 /// failing with a typed `StorageError`.
-final class DiskFile {
+final class DiskFile: AppendFile {
     let path: String
     private let fd: Int32
     private(set) var size: Int
@@ -43,23 +43,20 @@ final class DiskFile {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw StorageError.io(operation: "write", path: path, errno: errno)
+                let code = errno
+                size += written
+                throw StorageError.io(operation: "write", path: path, errno: code)
             }
             written += n
         }
         size += written
     }
 
-    /// Writes `bytes` to `path` so that either the old file or the whole new one survives
-    /// a crash: temporary file, fsync, rename over, fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
-        let temporary = path + ".tmp"
-        try removeFile(temporary)
-        let file = try openForAppend(temporary)
-        try file.append(bytes)
-        try file.sync()
-        try renameFile(temporary, to: path)
-        try syncDirectory(directory)
+    func truncate(to length: Int) throws(StorageError) {
+        guard ftruncate(fd, off_t(length)) == 0 else {
+            throw StorageError.io(operation: "truncate", path: path, errno: errno)
+        }
+        size = length
     }
 
     func sync() throws(StorageError) {
@@ -89,12 +86,6 @@ final class DiskFile {
             result += chunk[0..<n]
         }
         return result
-    }
-
-    static func truncateFile(_ path: String, to length: Int) throws(StorageError) {
-        guard truncate(path, off_t(length)) == 0 else {
-            throw StorageError.io(operation: "truncate", path: path, errno: errno)
-        }
     }
 
     static func removeFile(_ path: String) throws(StorageError) {

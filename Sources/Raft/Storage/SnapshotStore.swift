@@ -4,14 +4,16 @@ import Wire
 ///
 ///     file = "ERSN" version:u8(1) index:varint term:varint membership-length:varint
 ///            membership data-length:varint data crc32c:u32 LE (of everything before it)
-public struct SnapshotStore: Sendable {
+public struct SnapshotStore {
     public let directory: String
     public let maxBytes: Int
+    let fileSystem: any FileSystem
     public var path: String { directory + "/snapshot.bin" }
 
     static let magic: [UInt8] = Array("ERSN".utf8)
 
-    public init(directory: String, maxBytes: Int = 64 * 1024 * 1024 + 4096) {
+    public init(directory: String, maxBytes: Int = 64 * 1024 * 1024 + 4096, fileSystem: any FileSystem = PosixFileSystem()) {
+        self.fileSystem = fileSystem
         self.directory = directory
         self.maxBytes = maxBytes
     }
@@ -23,12 +25,16 @@ public struct SnapshotStore: Sendable {
         bytes.appendLengthPrefixed(snapshot.membership.encoded())
         bytes.appendLengthPrefixed(snapshot.data)
         bytes.appendFixed(UInt64(CRC32C.checksum(bytes)), width: 4)
-        try DiskFile.writeAtomically(bytes, to: path, directory: directory)
+        // `load` refuses a file over the limit: refuse it here, before writing anything.
+        guard bytes.count <= maxBytes else {
+            throw StorageError.tooLarge(what: "snapshot at \(snapshot.position.index)", bytes: bytes.count, limit: maxBytes)
+        }
+        try fileSystem.writeAtomically(bytes, to: path, directory: directory)
     }
 
     /// The stored snapshot, nil if there is none; a damaged file is an error, never skipped.
     public func load() throws(StorageError) -> Snapshot? {
-        guard let bytes = try DiskFile.readAll(path, limit: maxBytes) else { return nil }
+        guard let bytes = try fileSystem.readAll(path, limit: maxBytes) else { return nil }
         guard bytes.count >= Self.magic.count + 5, Array(bytes.prefix(4)) == Self.magic else {
             throw StorageError.corrupt(path: path, offset: 0, reason: "not a snapshot file")
         }

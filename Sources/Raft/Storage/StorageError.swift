@@ -8,6 +8,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
     case corrupt(path: String, offset: Int, reason: String)
     /// A file's contents break an invariant (entries out of order, a gap between files).
     case inconsistent(String)
+    /// Refused before anything was written: recovery would not read it back.
+    case tooLarge(what: String, bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum StorageError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path) is corrupt at byte \(offset): \(reason)"
         case .inconsistent(let text):
             "log is inconsistent: \(text)"
+        case .tooLarge(let what, let bytes, let limit):
+            "\(what) is \(bytes) bytes, over the limit of \(limit)"
         }
     }
 }

@@ -38,12 +38,24 @@ public final class WriteAheadLog {
     public let directory: String
     let options: Options
     var segments: [Segment]
-    var file: DiskFile
+    var file: any AppendFile
+    let fileSystem: any FileSystem
     public private(set) var hardState: HardState
     public private(set) var compacted: LogPosition
     public private(set) var lastIndex: UInt64
+    /// The first write or fsync error: from then on every write is refused with it until
+    /// the log is reopened (the node calls `RaftNode.storageFailed()`).
+    public private(set) var failure: StorageError?
 
-    private init(directory: String, options: Options, segments: [Segment], file: DiskFile, recovered: RecoveredLog) {
+    /// Checksum of the last record written: the next segment's header names it.
+    var lastChecksum: UInt32
+
+    private init(
+        directory: String, options: Options, fileSystem: any FileSystem, segments: [Segment], file: any AppendFile,
+        recovered: RecoveredLog, lastChecksum: UInt32
+    ) {
+        self.lastChecksum = lastChecksum
+        self.fileSystem = fileSystem
         self.directory = directory
         self.options = options
         self.segments = segments
@@ -58,118 +70,179 @@ public final class WriteAheadLog {
         return "wal-" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex + ".log"
     }
 
+    /// Largest segment sequence number: the log refuses to roll past it.
+    static let maxSequence = WALRecord.maxNumber
+
+    /// Whether `name` is a segment's name at all (then it must be canonical).
+    static func looksLikeSegment(_ name: String) -> Bool {
+        name.hasPrefix("wal-") && name.hasSuffix(".log")
+    }
+
+    /// The sequence of a canonical segment name (16 lower-case hex digits), else nil.
     static func sequence(ofName name: String) -> UInt64? {
-        guard name.hasPrefix("wal-"), name.hasSuffix(".log"), name.count == 24 else { return nil }
-        return UInt64(name.dropFirst(4).prefix(16), radix: 16)
+        let digits = Array(name.utf8.dropFirst(4).dropLast(4))
+        guard looksLikeSegment(name), name.utf8.count == 24, digits.count == 16,
+              digits.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+              let sequence = UInt64(String(decoding: digits, as: UTF8.self), radix: 16),
+              sequence >= 1, sequence <= maxSequence else { return nil }
+        return sequence
+    }
+
+    /// The segments in `directory`, oldest first; a file named like a segment that is not
+    /// one the log would write is refused rather than guessed at.
+    static func listSegments(_ directory: String, fileSystem: any FileSystem = PosixFileSystem()) throws(StorageError) -> [UInt64] {
+        var sequences: [UInt64] = []
+        for name in try fileSystem.list(directory) where looksLikeSegment(name) {
+            guard let sequence = sequence(ofName: name), segmentName(sequence) == name else {
+                throw StorageError.inconsistent("\(directory)/\(name) is not a segment name this log writes")
+            }
+            sequences.append(sequence)
+        }
+        sequences.sort()
+        return sequences
     }
 
     /// Opens the log in `directory` (created if missing) and recovers what it holds.
-    public static func open(directory: String, options: Options = Options()) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
-        try DiskFile.makeDirectory(directory)
-        let sequences = try DiskFile.list(directory).compactMap(sequence(ofName:)).sorted()
+    public static func open(
+        directory: String, options: Options = Options(), fileSystem: any FileSystem = PosixFileSystem()
+    ) throws(StorageError) -> (WriteAheadLog, RecoveredLog) {
+        let fs = fileSystem
+        // The directory's own name must be durable in its parent, or a crash can take it
+        // with everything in it.
+        try fs.makeDurableDirectory(directory)
         var recovered = RecoveredLog()
-        var parsed: [(segment: Segment, records: [(WALRecord, Int)])] = []
+        try removeLeftoverRolls(directory, fileSystem: fs, notes: &recovered.notes)
+        let sequences = try listSegments(directory, fileSystem: fs)
+        var replay = WALReplay()
+        var segments: [Segment] = []
+        var previous: (sequence: UInt64, checksum: UInt32)?
+        /// Where the newest segment's torn tail starts, if it has one.
+        var lastCut: Int?
         for (position, sequence) in sequences.enumerated() {
             let path = directory + "/" + segmentName(sequence)
-            let bytes = try DiskFile.readAll(path) ?? []
+            let isLast = position == sequences.count - 1
+            let bytes = try fs.readAll(path, limit: Int.max) ?? []
             var records: [(WALRecord, Int)] = []
             var offset = 0
+            var cutAt: Int?
             while offset < bytes.count {
                 switch WALRecord.read(bytes, at: offset) {
                 case .record(let record, let next):
                     records.append((record, offset))
                     offset = next
                 case .bad(let reason):
-                    let isLast = position == sequences.count - 1
-                    guard isLast, !hasIntactRecord(bytes, after: offset) else {
-                        throw StorageError.corrupt(path: path, offset: offset, reason: reason)
+                    guard isLast else { throw StorageError.corrupt(path: path, offset: offset, reason: reason) }
+                    switch WALRecord.scanForIntactRecord(bytes, after: offset).result {
+                    case .noIntactRecord:
+                        break
+                    case .intactRecord(let at):
+                        throw StorageError.corrupt(path: path, offset: offset, reason: reason + ", with an intact record at byte \(at) after it")
+                    case .undecided:
+                        throw StorageError.corrupt(path: path, offset: offset, reason: reason + ", and the bytes after it could not be told from records")
                     }
                     // A crash tore the last write: nothing after it was acknowledged.
                     let cut = bytes.count - offset
-                    try DiskFile.truncateFile(path, to: offset)
                     recovered.cutBytes += cut
                     recovered.notes.append("cut a torn tail of \(cut) byte(s) at offset \(offset) of \(path): \(reason)")
+                    cutAt = offset
                     offset = bytes.count
                 }
             }
-            parsed.append((Segment(sequence: sequence, path: path, lastIndex: 0), records))
-        }
-        // Segments behind the newest compaction mark may be gone already: find it first.
-        for (_, records) in parsed {
-            for case (.compacted(let index, let term), _) in records where index > recovered.compacted.index {
-                recovered.compacted = LogPosition(index: index, term: term)
+            guard case .segmentHeader(let header)? = records.first?.0 else {
+                // Rolls are atomic, so only a disk that lost the header's write can leave
+                // this, and only as the newest segment: nothing after it was acknowledged.
+                guard isLast, records.isEmpty, segments.count >= 1 else {
+                    throw StorageError.corrupt(path: path, offset: 0, reason: "the segment does not start with its header")
+                }
+                try fs.remove(path)
+                try fs.syncDirectory(directory)
+                recovered.cutBytes += bytes.count
+                recovered.notes.append("removed \(path): a segment of \(bytes.count) byte(s) without a header (an interrupted roll)")
+                break
             }
-        }
-        var segments: [Segment] = []
-        for (segment, records) in parsed {
-            var segment = segment
+            guard header.sequence == sequence else {
+                throw StorageError.inconsistent("\(path) holds segment \(header.sequence), not \(sequence)")
+            }
+            if let previous {
+                guard previous.sequence + 1 == sequence else {
+                    throw StorageError.inconsistent("\(path): segments \(previous.sequence + 1)…\(sequence - 1) are missing")
+                }
+                guard header.previous == previous.checksum else {
+                    throw StorageError.inconsistent("\(path) does not follow segment \(previous.sequence): a stale or foreign copy")
+                }
+            }
+            if let cutAt { lastCut = cutAt }
+            var segment = Segment(sequence: sequence, path: path, lastIndex: 0)
             for (record, offset) in records {
-                try apply(record, to: &recovered, segment: &segment, path: segment.path, offset: offset)
+                if case .entry(let entry) = record { segment.lastIndex = max(segment.lastIndex, entry.index) }
+                try replay.apply(record, at: "\(path) byte \(offset)")
             }
+            if let (_, at) = records.last { previous = (sequence, WALRecord.checksum(ofRecordIn: bytes, at: at)) }
             segments.append(segment)
         }
-        if segments.isEmpty {
+        recovered.hardState = replay.hardState
+        (recovered.compacted, recovered.entries) = try replay.finish(directory: directory)
+        if let lastTerm = recovered.entries.last?.term, lastTerm > recovered.hardState.term {
+            // Entries of a newer term whose batch lost its hard state record (written last):
+            // the term they carry is known, the vote in it was never acknowledged.
+            recovered.notes.append("term raised from \(recovered.hardState.term) to \(lastTerm), that of the last entry")
+            recovered.hardState = HardState(term: lastTerm, vote: nil, commit: recovered.hardState.commit)
+        }
+        let lastChecksum: UInt32
+        if let previous {
+            lastChecksum = previous.checksum
+        } else {
+            // A new log: its first segment, written like any roll.
+            let header = WALRecord.SegmentHeader(sequence: 1, previous: 0, hardState: HardState(), compacted: .zero)
+            lastChecksum = try writeSegment(header, directory: directory, fileSystem: fs)
             segments.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
         }
-        let file = try DiskFile.openForAppend(segments[segments.count - 1].path)
-        if sequences.isEmpty { try DiskFile.syncDirectory(directory) }
-        let wal = WriteAheadLog(directory: directory, options: options, segments: segments, file: file, recovered: recovered)
+        let file = try fs.openForAppend(segments[segments.count - 1].path)
+        if let lastCut { try file.truncate(to: lastCut) }
+        // What was just read may be only in the page cache (a write whose fsync failed, a
+        // cut whose fsync failed): make it durable before anything builds on it.
+        try file.sync()
+        let wal = WriteAheadLog(
+            directory: directory, options: options, fileSystem: fs, segments: segments, file: file, recovered: recovered,
+            lastChecksum: lastChecksum)
         return (wal, recovered)
     }
 
-    private static func apply(
-        _ record: WALRecord, to recovered: inout RecoveredLog, segment: inout Segment, path: String, offset: Int
-    ) throws(StorageError) {
-        switch record {
-        case .hardState(let hs):
-            recovered.hardState = hs
-        case .entry(let entry):
-            segment.lastIndex = max(segment.lastIndex, entry.index)
-            if entry.index <= recovered.compacted.index { return }
-            let expected = recovered.compacted.index + UInt64(recovered.entries.count) + 1
-            guard entry.index == expected else {
-                throw StorageError.inconsistent("\(path) byte \(offset): entry \(entry.index) where \(expected) was expected")
-            }
-            recovered.entries.append(entry)
-        case .truncate(let keep):
-            guard keep >= recovered.compacted.index else {
-                throw StorageError.inconsistent("\(path) byte \(offset): truncation to \(keep) behind the compaction at \(recovered.compacted.index)")
-            }
-            recovered.entries.removeAll { $0.index > keep }
-        case .compacted:
-            // Taken into account before any record is applied.
-            break
+    /// Temporary files of a roll that a crash interrupted before its rename.
+    static func removeLeftoverRolls(_ directory: String, fileSystem: any FileSystem, notes: inout [String]) throws(StorageError) {
+        for name in try fileSystem.list(directory) where name.hasPrefix("wal-") && name.hasSuffix(".log.tmp") {
+            try fileSystem.remove(directory + "/" + name)
+            notes.append("removed \(directory)/\(name), left by an interrupted roll")
         }
     }
 
-    /// Whether any intact record starts after `offset`: a torn write is always the last
-    /// thing in the file, so an intact record behind a bad one means corruption.
-    private static func hasIntactRecord(_ bytes: [UInt8], after offset: Int) -> Bool {
-        var candidate = offset + 1
-        while candidate + WALRecord.headerSize < bytes.count {
-            if case .record = WALRecord.read(bytes, at: candidate) { return true }
-            candidate += 1
-        }
-        return false
+    /// Writes a segment holding just `header` atomically (temporary name, fsync, rename,
+    /// fsync of the directory): a segment exists whole with its header, or not at all.
+    /// Returns the header record's checksum.
+    static func writeSegment(
+        _ header: WALRecord.SegmentHeader, directory: String, fileSystem: any FileSystem
+    ) throws(StorageError) -> UInt32 {
+        var bytes: [UInt8] = []
+        let checksum = WALRecord.segmentHeader(header).append(to: &bytes)
+        try fileSystem.writeAtomically(bytes, to: directory + "/" + segmentName(header.sequence), directory: directory)
+        return checksum
     }
 
     /// Makes `hardState` and `entries` durable with one fsync. Entries that start at or
     /// below the last saved index replace the saved ones from there on.
     public func save(hardState newState: HardState?, entries: [Entry]) throws(StorageError) {
         guard newState != nil || !entries.isEmpty else { return }
-        if file.size >= options.segmentBytes { try startSegment() }
-        var batch: [UInt8] = []
-        if let newState {
-            WALRecord.hardState(newState).append(to: &batch)
+        try Self.checkSizes(entries)
+        // The hard state goes last: a torn write keeps a prefix of the batch, so a commit
+        // index that survives always has the entries it covers (never old ones that the
+        // torn part of the batch was overwriting).
+        var records: [WALRecord] = []
+        if let first = entries.first, first.index <= lastIndex, first.index >= 1 {
+            records.append(.truncate(keepThrough: first.index - 1))
         }
-        if let first = entries.first, first.index <= lastIndex {
-            WALRecord.truncate(keepThrough: first.index - 1).append(to: &batch)
-        }
-        for entry in entries {
-            WALRecord.entry(entry).append(to: &batch)
-        }
-        try file.append(batch)
-        try file.sync()
+        records += entries.map { .entry($0) }
+        if let newState { records.append(.hardState(newState)) }
+        try write(records)
         if let newState { hardState = newState }
         if let last = entries.last {
             lastIndex = last.index
@@ -177,60 +250,92 @@ public final class WriteAheadLog {
         }
     }
 
+    /// Entries recovery would refuse are refused here, before anything is written.
+    static func checkSizes(_ entries: [Entry]) throws(StorageError) {
+        for entry in entries where entry.payload.count > WALRecord.maxPayloadBytes {
+            throw StorageError.tooLarge(what: "entry \(entry.index)", bytes: entry.payload.count, limit: WALRecord.maxPayloadBytes)
+        }
+    }
+
     /// Records that entries through `position` now live in a snapshot, and deletes the
     /// segments that hold nothing else.
     public func compact(through position: LogPosition) throws(StorageError) {
         guard position.index > compacted.index else { return }
-        var batch: [UInt8] = []
-        WALRecord.compacted(index: position.index, term: position.term).append(to: &batch)
-        try file.append(batch)
-        try file.sync()
+        try write([.compacted(index: position.index, term: position.term)])
         compacted = position
         if lastIndex < position.index { lastIndex = position.index }
         // Every segment starts with the hard state and compaction mark of its time, so an
         // older segment whose entries are all compacted holds nothing still needed.
-        try removeCompactedSegments()
+        try guarded { () throws(StorageError) in try removeCompactedSegments() }
     }
 
     /// A snapshot received from the leader replaces the log through its position: only
     /// `keptEntries` (those after it that agree with it) stay.
     public func installSnapshot(at position: LogPosition, keptEntries: [Entry]) throws(StorageError) {
-        var batch: [UInt8] = []
-        WALRecord.compacted(index: position.index, term: position.term).append(to: &batch)
-        WALRecord.truncate(keepThrough: position.index).append(to: &batch)
-        for entry in keptEntries { WALRecord.entry(entry).append(to: &batch) }
-        try file.append(batch)
-        try file.sync()
+        try Self.checkSizes(keptEntries)
+        try write([.compacted(index: position.index, term: position.term), .truncate(keepThrough: position.index)]
+            + keptEntries.map { .entry($0) })
         compacted = position
         lastIndex = keptEntries.last?.index ?? position.index
         segments[segments.count - 1].lastIndex = max(segments[segments.count - 1].lastIndex, lastIndex)
-        try removeCompactedSegments()
+        try guarded { () throws(StorageError) in try removeCompactedSegments() }
     }
 
     private func removeCompactedSegments() throws(StorageError) {
         var removed = false
         while segments.count > 1, segments[0].lastIndex <= compacted.index {
-            try DiskFile.removeFile(segments[0].path)
+            try fileSystem.remove(segments[0].path)
             segments.removeFirst()
             removed = true
         }
-        if removed { try DiskFile.syncDirectory(directory) }
+        if removed { try fileSystem.syncDirectory(directory) }
     }
 
+    /// One write and one fsync of `records`, in a new segment if the current one is full.
+    private func write(_ records: [WALRecord]) throws(StorageError) {
+        if let failure { throw failure }
+        if file.size >= options.segmentBytes { try guarded { () throws(StorageError) in try startSegment() } }
+        var batch: [UInt8] = []
+        var checksum = lastChecksum
+        for record in records { checksum = record.append(to: &batch) }
+        let good = file.size
+        do {
+            try file.append(batch)
+            try file.sync()
+        } catch {
+            // Whatever part of the batch reached the file is cut off again, so that a
+            // reopen finds the log as it was before the batch (best effort: the log is
+            // refused for writes either way).
+            failure = error
+            if (try? file.truncate(to: good)) != nil { try? file.sync() }
+            throw error
+        }
+        lastChecksum = checksum
+    }
+
+    /// Runs a step that changes files; its error makes the log refuse writes until reopened.
+    private func guarded(_ step: () throws(StorageError) -> Void) throws(StorageError) {
+        if let failure { throw failure }
+        do {
+            try step()
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// Rolls to a new segment, created whole with its header by `writeSegment`.
     private func startSegment() throws(StorageError) {
         let sequence = (segments.last?.sequence ?? 0) + 1
-        let path = directory + "/" + Self.segmentName(sequence)
-        let next = try DiskFile.openForAppend(path)
-        var header: [UInt8] = []
-        WALRecord.hardState(hardState).append(to: &header)
-        if compacted.index > 0 {
-            WALRecord.compacted(index: compacted.index, term: compacted.term).append(to: &header)
+        guard sequence <= Self.maxSequence else {
+            throw StorageError.inconsistent("\(directory): segment sequence \(sequence) is past the limit")
         }
-        try next.append(header)
-        try next.sync()
-        try DiskFile.syncDirectory(directory)
-        file = next
+        let header = WALRecord.SegmentHeader(sequence: sequence, previous: lastChecksum, hardState: hardState, compacted: compacted)
+        let checksum = try Self.writeSegment(header, directory: directory, fileSystem: fileSystem)
+        let path = directory + "/" + Self.segmentName(sequence)
+        file = try fileSystem.openForAppend(path)
         segments.append(Segment(sequence: sequence, path: path, lastIndex: 0))
+        lastChecksum = checksum
     }
 
     /// Segment files currently on disk, oldest first.

@@ -48,8 +48,8 @@ public struct SnapshotStore {
                 _ = try r.readFixed("magic", width: 4)
                 let version = try r.readByte("version")
                 guard version == 1 else { throw WireError(.unsupportedVersion(version), at: 4, field: "snapshot version") }
-                let index = try r.readVarint("index")
-                let term = try r.readVarint("term")
+                let index = try r.readVarint("index", max: WALRecord.maxNumber)
+                let term = try r.readVarint("term", max: WALRecord.maxNumber)
                 let membershipLength = try r.readCount("membership length", limit: 4096)
                 var inner = try r.subReader("membership", length: membershipLength)
                 let membership = try Membership.decode(from: &inner)

@@ -112,6 +112,10 @@ public final class WriteAheadLog {
         try fs.makeDurableDirectory(directory)
         var recovered = RecoveredLog()
         try removeLeftoverRolls(directory, fileSystem: fs, notes: &recovered.notes)
+        // A segment renamed into place by a roll that crashed before its directory fsync
+        // (or whose fsync failed) is seen again by this open: make its name durable before
+        // anything is appended to it and acknowledged.
+        try fs.syncDirectory(directory)
         let sequences = try listSegments(directory, fileSystem: fs)
         var replay = WALReplay()
         var segments: [Segment] = []

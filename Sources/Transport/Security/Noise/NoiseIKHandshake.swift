@@ -94,17 +94,24 @@ struct NoiseIKHandshake {
         return e + s + symmetric.encryptAndHash(payload)
     }
 
+    /// The `e` token of a message read: the remote ephemeral key, mixed into the hash and,
+    /// in psk mode, into the chaining key.
+    private mutating func readRemoteEphemeral(_ message: [UInt8]) throws(Failure) -> Curve25519.KeyAgreement.PublicKey {
+        let eBytes = Array(message[0..<Self.keySize])
+        let re = try Self.publicKey(message[0..<Self.keySize])
+        remoteEphemeral = re
+        symmetric.mixHash(eBytes)
+        symmetric.mixKey(eBytes)
+        return re
+    }
+
     /// Reads the initiation; `accept` sees the initiator's static key (after one X25519)
     /// and may refuse it before the second. Returns the payload.
     mutating func readInitiation(_ message: [UInt8], accept: (Curve25519.KeyAgreement.PublicKey) -> Bool) throws(Failure) -> [UInt8] {
         guard role == .responder, step == 0 else { throw .outOfOrder }
         guard message.count >= Self.initiationOverhead + Self.tagSize else { throw .truncated }
         step = 1
-        let eBytes = Array(message[0..<Self.keySize])
-        let re = try Self.publicKey(message[0..<Self.keySize])
-        remoteEphemeral = re
-        symmetric.mixHash(eBytes)
-        symmetric.mixKey(eBytes)
+        let re = try readRemoteEphemeral(message)
         symmetric.mixKey(try dh(localStatic, re))
         let sBytes: [UInt8]
         do {
@@ -141,11 +148,7 @@ struct NoiseIKHandshake {
         guard role == .initiator, step == 1, let e = localEphemeral else { throw .outOfOrder }
         guard message.count >= Self.keySize + Self.tagSize else { throw .truncated }
         step = 2
-        let eBytes = Array(message[0..<Self.keySize])
-        let re = try Self.publicKey(message[0..<Self.keySize])
-        remoteEphemeral = re
-        symmetric.mixHash(eBytes)
-        symmetric.mixKey(eBytes)
+        let re = try readRemoteEphemeral(message)
         symmetric.mixKey(try dh(e, re))
         symmetric.mixKey(try dh(localStatic, re))
         symmetric.mixKeyAndHash(psk)

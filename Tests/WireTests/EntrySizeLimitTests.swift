@@ -34,12 +34,13 @@ import Testing
             cpuBusyPermille: 1000, memoryUsedMiB: .max, loadPermille: 1000,
             freeCPUMillicores: .max, freeMemoryMiB: .max, sampleAgeMillis: .max)
         let loads = (0..<limits.maxNodes).map { NodeLoad(node: NodeID.max - NodeID($0), report: report) }
-        return DecisionEntry(request: request, chosen: .max, leader: .max, term: limits.maxTermOrIndex, timestampMicros: .max, loads: loads)
+        let pending = (0..<limits.maxNodes).map { PendingLoad(node: NodeID.max - NodeID(limits.maxNodes - 1 - $0), cpuMillicores: .max, memoryMiB: .max, services: .max) }
+        return DecisionEntry(request: request, chosen: .max, leader: .max, term: limits.maxTermOrIndex, timestampMicros: .max, loads: loads, pending: pending)
     }
 
     @Test func aRequestAtTheLimitDecodesAndItsLargestDecisionFillsAnEntryExactly() throws {
         let limit = limits.maxDeployRequestBytes
-        #expect(limit == limits.maxEntryBytes - 6937, "3 + 3 + 7 + 10 + 2 + 256 × 27 bytes around the request")
+        #expect(limit == limits.maxEntryBytes - 11547, "3 + 3 + 7 + 10 + 2 + 256 × 27 + 2 + 256 × 18 bytes around the request")
         for size in [limit - 1, limit] {
             let request = request(bodyBytes: size)
             #expect(bodySize(request) == size)

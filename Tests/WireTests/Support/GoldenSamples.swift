@@ -96,7 +96,8 @@ enum GoldenSamples {
         ("decision-entry", .decision(DecisionEntry(
             request: request, chosen: 4, leader: 1, term: 5, timestampMicros: 1_795_000_000_000_000,
             loads: [NodeLoad(node: 1, report: report), NodeLoad(node: 4, report: WorkloadReport(
-                cpuBusyPermille: 120, memoryUsedMiB: 400, loadPermille: 150, freeCPUMillicores: 3500, freeMemoryMiB: 3600, sampleAgeMillis: 40))]))),
+                cpuBusyPermille: 120, memoryUsedMiB: 400, loadPermille: 150, freeCPUMillicores: 3500, freeMemoryMiB: 3600, sampleAgeMillis: 40))],
+            pending: [PendingLoad(node: 4, cpuMillicores: 500, memoryMiB: 256, services: 2)]))),
         ("outcome-entry", .outcome(OutcomeEntry(requestID: 77, decisionIndex: 1_000_000, node: 4, status: .running, timestampMicros: 1_795_000_001_000_000))),
     ]
 }

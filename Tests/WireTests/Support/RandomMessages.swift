@@ -155,7 +155,10 @@ struct RandomMessages {
         DecisionEntry(
             request: deployRequest(), chosen: UInt16.random(in: 0...UInt16.max, using: &rng),
             leader: UInt16.random(in: 0...UInt16.max, using: &rng), term: term(), timestampMicros: number(),
-            loads: (0..<count(8)).map { _ in NodeLoad(node: UInt16(count(200)), report: report()) })
+            loads: (0..<count(8)).map { _ in NodeLoad(node: UInt16(count(200)), report: report()) },
+            pending: Set((0..<count(4)).map { _ in UInt16(count(200)) }).sorted().map { node in
+                PendingLoad(node: node, cpuMillicores: UInt32(truncatingIfNeeded: number()), memoryMiB: UInt32(truncatingIfNeeded: number()), services: UInt32(count(9)))
+            })
     }
 
     mutating func outcome() -> OutcomeEntry {

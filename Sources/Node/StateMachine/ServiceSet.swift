@@ -1,0 +1,101 @@
+import Wire
+
+/// The replicated state every node builds by applying committed entries in log order:
+/// service name → decision, node, status. Pure: entries in, effects out.
+public struct ServiceSet: Sendable {
+    public let me: NodeID
+    public let policy: PlacementPolicy
+    public private(set) var appliedIndex: UInt64 = 0
+    public private(set) var services: [String: ServiceRecord] = [:]
+    /// The service name each active request holds, so that a retried request (same id) is
+    /// recognised and never decided twice.
+    private var activeRequests: [UInt64: String] = [:]
+
+    public init(me: NodeID, policy: PlacementPolicy) {
+        self.me = me
+        self.policy = policy
+    }
+
+    /// The record an active request holds, if any: what a gateway answers a retry with.
+    public func record(forRequest requestID: UInt64) -> ServiceRecord? {
+        activeRequests[requestID].flatMap { services[$0] }
+    }
+
+    /// What this node should run now: the active services decided onto it.
+    public var desiredHere: [ServiceRecord] {
+        services.values.filter { $0.node == me && $0.status.isActive }.sorted { $0.decisionIndex < $1.decisionIndex }
+    }
+
+    /// Applies the entry at `index`. An index at or below `appliedIndex` was applied before
+    /// and changes nothing (re-delivery after a restart or a repeated commit notice).
+    public mutating func apply(index: UInt64, entry: LogEntry) -> [ServiceEffect] {
+        guard index > appliedIndex else { return [] }
+        appliedIndex = index
+        switch entry.kind {
+        case .noop, .membership:
+            return []
+        case .decision:
+            do throws(WireError) {
+                return applyDecision(try DecisionEntry.decode(entry.payload), index: index)
+            } catch {
+                return [.malformedEntry(index: index, error: error)]
+            }
+        case .outcome:
+            do throws(WireError) {
+                return applyOutcome(try OutcomeEntry.decode(entry.payload))
+            } catch {
+                return [.malformedEntry(index: index, error: error)]
+            }
+        }
+    }
+
+    private mutating func applyDecision(_ decision: DecisionEntry, index: UInt64) -> [ServiceEffect] {
+        let request = decision.request
+        // A retry of a request that already holds a decision: that decision stands.
+        if activeRequests[request.requestID] != nil { return [] }
+        let existing = services[request.service]
+        if case .refused(let refusal) = DecisionVerifier.verify(decision, policy: policy) {
+            let reason = "decision at index \(index) refused: \(refusal)"
+            if existing.map({ !$0.status.isActive }) ?? true {
+                services[request.service] = ServiceRecord(request: request, decisionIndex: index, node: decision.chosen, status: .refused(reason: reason))
+            }
+            return [.redecide(request: request, reason: reason)]
+        }
+        if let existing, existing.status.isActive {
+            return [.rejected(request: request, reason: "service \(request.service) is already deployed by request \(existing.request.requestID)")]
+        }
+        let record = ServiceRecord(request: request, decisionIndex: index, node: decision.chosen, status: .decided)
+        services[request.service] = record
+        activeRequests[request.requestID] = request.service
+        var effects: [ServiceEffect] = []
+        // An earlier, no longer active instance here is cleaned up before the new one starts.
+        if let existing, existing.node == me { effects.append(.stop(service: existing.name, decisionIndex: existing.decisionIndex)) }
+        if record.node == me { effects.append(.ensureRunning(record)) }
+        return effects
+    }
+
+    private mutating func applyOutcome(_ outcome: OutcomeEntry) -> [ServiceEffect] {
+        // Only the chosen node speaks for the current decision; anything else is stale.
+        guard let name = activeRequests[outcome.requestID], var record = services[name],
+              record.decisionIndex == outcome.decisionIndex, record.node == outcome.node
+        else { return [] }
+        switch outcome.status {
+        case .accepted:
+            if record.status == .decided { record.status = .accepted }
+            services[name] = record
+            return []
+        case .running:
+            record.status = .running
+            services[name] = record
+            return []
+        case .failed(let reason):
+            record.status = .failed(reason: reason)
+            services[name] = record
+            activeRequests[outcome.requestID] = nil
+            var effects: [ServiceEffect] = []
+            if record.node == me { effects.append(.stop(service: name, decisionIndex: record.decisionIndex)) }
+            effects.append(.redecide(request: record.request, reason: "node \(record.node) failed: \(reason)"))
+            return effects
+        }
+    }
+}

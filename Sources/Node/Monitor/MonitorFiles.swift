@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the monitor reads from. Everything is a path so that tests point it at a fixture
+/// directory; `nil` means "this node has none" (no cgroup of that version).
+public struct MonitorPaths: Equatable, Sendable {
+    public var procStat: String
+    public var procMeminfo: String
+    /// A cgroup v2 directory (with cpu.max, memory.max, memory.current).
+    public var cgroupV2: String?
+    /// cgroup v1 controller directories.
+    public var cgroupV1CPU: String?
+    public var cgroupV1Memory: String?
+
+    public init(procStat: String, procMeminfo: String, cgroupV2: String? = nil, cgroupV1CPU: String? = nil, cgroupV1Memory: String? = nil) {
+        self.procStat = procStat
+        self.procMeminfo = procMeminfo
+        self.cgroupV2 = cgroupV2
+        self.cgroupV1CPU = cgroupV1CPU
+        self.cgroupV1Memory = cgroupV1Memory
+    }
+
+    /// This machine's files under `root` ("/" normally): v2 when the unified hierarchy is
+    /// mounted at sys/fs/cgroup, else v1's cpu and memory controllers if present.
+    public static func system(root: String = "/") -> MonitorPaths {
+        let base = root.hasSuffix("/") ? root : root + "/"
+        var paths = MonitorPaths(procStat: base + "proc/stat", procMeminfo: base + "proc/meminfo")
+        let cgroup = base + "sys/fs/cgroup"
+        if MonitorFiles.exists(cgroup + "/cgroup.controllers") {
+            paths.cgroupV2 = cgroup
+        } else {
+            if MonitorFiles.exists(cgroup + "/cpu/cpu.cfs_quota_us") { paths.cgroupV1CPU = cgroup + "/cpu" }
+            if MonitorFiles.exists(cgroup + "/memory/memory.limit_in_bytes") { paths.cgroupV1Memory = cgroup + "/memory" }
+        }
+        return paths
+    }
+}
+
+/// Reads small text files without Foundation, each capped (no monitor file is anywhere
+/// near 64 KiB; /proc/stat on a 256-core host is about 30 KiB).
+public enum MonitorFiles {
+    public static let maxBytes = 64 * 1024
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public static func read(_ path: String, limit: Int = maxBytes) throws(MonitorError) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(file: path, errno: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(file: path, errno: errno)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk.prefix(count))
+            guard bytes.count <= limit else { throw .tooLarge(file: path, limit: limit) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads the cgroup limits the paths name; a node with none has none.
+    public static func cgroupLimits(_ paths: MonitorPaths) throws(MonitorError) -> CgroupLimits {
+        if let v2 = paths.cgroupV2 {
+            return CgroupLimits(
+                cpuMillicores: exists(v2 + "/cpu.max") ? try CgroupParse.cpuMax(read(v2 + "/cpu.max")) : nil,
+                memoryBytes: exists(v2 + "/memory.max") ? try CgroupParse.memoryMax(read(v2 + "/memory.max")) : nil,
+                memoryUsedBytes: exists(v2 + "/memory.current") ? try CgroupParse.bytes(read(v2 + "/memory.current"), file: "memory.current") : nil)
+        }
+        var limits = CgroupLimits.none
+        if let cpu = paths.cgroupV1CPU {
+            limits.cpuMillicores = try CgroupParse.cfsQuota(read(cpu + "/cpu.cfs_quota_us"), period: read(cpu + "/cpu.cfs_period_us"))
+        }
+        if let memory = paths.cgroupV1Memory {
+            limits.memoryBytes = try CgroupParse.memoryLimitInBytes(read(memory + "/memory.limit_in_bytes"))
+            if exists(memory + "/memory.usage_in_bytes") {
+                limits.memoryUsedBytes = try CgroupParse.bytes(read(memory + "/memory.usage_in_bytes"), file: "memory.usage_in_bytes")
+            }
+        }
+        return limits
+    }
+}

@@ -194,3 +194,28 @@ import Wire
         #expect(report.memoryUsedMiB > 0)
     }
 }
+
+@Suite struct CgroupHierarchyTests {
+    @Test func theOwnCgroupComesFromProcSelfCgroup() throws {
+        #expect(try CgroupParse.ownV2Path("0::/system.slice/edgeraft.service\n") == "/system.slice/edgeraft.service")
+        #expect(try CgroupParse.ownV2Path("12:memory:/x\n11:cpu:/y\n") == nil)
+        #expect(throws: MonitorError.self) { try CgroupParse.ownV2Path("0::/a/../../etc\n") }
+        #expect(throws: MonitorError.self) { try CgroupParse.ownV2Path("0::relative\n") }
+    }
+
+    /// A limit on a parent cgroup binds the node's own cgroup below it: the tightest wins.
+    @Test func theTightestLimitFromTheOwnCgroupUpToTheMountWins() throws {
+        let dir = try WorkloadSamplerTests.fixture([
+            "proc/stat": MonitorParserTests.stat1, "proc/meminfo": MonitorParserTests.meminfo,
+            "proc/self/cgroup": "0::/edge.slice/node.service\n",
+            "sys/fs/cgroup/cgroup.controllers": "cpu memory\n",
+            "sys/fs/cgroup/edge.slice/memory.max": "536870912\n", "sys/fs/cgroup/edge.slice/cpu.max": "max 100000\n",
+            "sys/fs/cgroup/edge.slice/node.service/memory.max": "max\n", "sys/fs/cgroup/edge.slice/node.service/cpu.max": "200000 100000\n",
+            "sys/fs/cgroup/edge.slice/node.service/memory.current": "1048576\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let paths = MonitorPaths.system(root: dir)
+        #expect(paths.cgroupV2 == dir + "/sys/fs/cgroup/edge.slice/node.service")
+        #expect(try MonitorFiles.cgroupLimits(paths) == CgroupLimits(cpuMillicores: 2_000, memoryBytes: 536_870_912, memoryUsedBytes: 1_048_576))
+    }
+}

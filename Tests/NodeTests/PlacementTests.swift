@@ -90,10 +90,14 @@ func demand(_ cpu: UInt32 = 0, _ mem: UInt32 = 0) -> ResourceDemand {
         var placed: [NodeID: Int] = [:]
         for request in 0..<10 {
             let candidates = reports.map { Candidate(node: $0.key, report: $0.value, pending: ledger.reservation(for: $0.key)) }
-            guard case .success(let node) = Placement.choose(each, among: candidates, policy: policy) else {
+            let asked = DeployRequest(requestID: UInt64(request), service: "s\(request)", image: "i", cpuMillicores: each.cpuMillicores, memoryMiB: each.memoryMiB)
+            guard case .success(let entry) = Placement.decide(asked, among: candidates, policy: policy, leader: 1, term: 1, timestampMicros: 0) else {
                 Issue.record("request \(request) was not placed")
                 return
             }
+            // Each decision of the burst verifies from its entry alone (pending included).
+            #expect(DecisionVerifier.verify(entry, policy: policy) == .accepted)
+            let node = entry.chosen
             ledger.record(requestID: UInt64(request), node: node, demand: each, atMillis: 0)
             placed[node, default: 0] += 1
         }

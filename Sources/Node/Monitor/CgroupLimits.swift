@@ -63,6 +63,19 @@ public enum CgroupParse {
         return bytes >= (1 << 62) ? nil : bytes
     }
 
+    /// The process's own cgroup v2 path from /proc/self/cgroup (the `0::PATH` line), e.g.
+    /// "/system.slice/edgeraft.service"; nil on a v1-only host. A path with ".." is refused.
+    public static func ownV2Path(_ text: String) throws(MonitorError) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix("0::") {
+            let path = line.dropFirst(3)
+            guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                throw .malformed(file: "/proc/self/cgroup", field: "v2 path", text: MonitorError.excerpt(path))
+            }
+            return String(path)
+        }
+        return nil
+    }
+
     private static func millicores(quota: UInt64, period: UInt64) -> UInt64 {
         let (scaled, overflow) = quota.multipliedReportingOverflow(by: 1000)
         return overflow ? quota / period * 1000 : scaled / period

@@ -7,28 +7,39 @@ import Glibc
 public struct MonitorPaths: Equatable, Sendable {
     public var procStat: String
     public var procMeminfo: String
-    /// A cgroup v2 directory (with cpu.max, memory.max, memory.current).
+    /// The node's own cgroup v2 directory (with cpu.max, memory.max, memory.current).
     public var cgroupV2: String?
+    /// Where the v2 hierarchy is mounted: limits are read from `cgroupV2` up to here, since
+    /// a parent's limit binds its children too. Nil: only `cgroupV2` itself.
+    public var cgroupV2Mount: String?
     /// cgroup v1 controller directories.
     public var cgroupV1CPU: String?
     public var cgroupV1Memory: String?
 
-    public init(procStat: String, procMeminfo: String, cgroupV2: String? = nil, cgroupV1CPU: String? = nil, cgroupV1Memory: String? = nil) {
+    public init(
+        procStat: String, procMeminfo: String, cgroupV2: String? = nil, cgroupV2Mount: String? = nil,
+        cgroupV1CPU: String? = nil, cgroupV1Memory: String? = nil
+    ) {
         self.procStat = procStat
         self.procMeminfo = procMeminfo
         self.cgroupV2 = cgroupV2
+        self.cgroupV2Mount = cgroupV2Mount
         self.cgroupV1CPU = cgroupV1CPU
         self.cgroupV1Memory = cgroupV1Memory
     }
 
     /// This machine's files under `root` ("/" normally): v2 when the unified hierarchy is
-    /// mounted at sys/fs/cgroup, else v1's cpu and memory controllers if present.
+    /// mounted at sys/fs/cgroup (the node's own cgroup from proc/self/cgroup, else the
+    /// mount itself, as inside a container), else v1's cpu and memory controllers.
     public static func system(root: String = "/") -> MonitorPaths {
         let base = root.hasSuffix("/") ? root : root + "/"
         var paths = MonitorPaths(procStat: base + "proc/stat", procMeminfo: base + "proc/meminfo")
         let cgroup = base + "sys/fs/cgroup"
         if MonitorFiles.exists(cgroup + "/cgroup.controllers") {
+            paths.cgroupV2Mount = cgroup
             paths.cgroupV2 = cgroup
+            let own = (try? MonitorFiles.read(base + "proc/self/cgroup")).flatMap { try? CgroupParse.ownV2Path($0) }
+            if let own, own != "/", MonitorFiles.exists(cgroup + own) { paths.cgroupV2 = cgroup + own }
         } else {
             if MonitorFiles.exists(cgroup + "/cpu/cpu.cfs_quota_us") { paths.cgroupV1CPU = cgroup + "/cpu" }
             if MonitorFiles.exists(cgroup + "/memory/memory.limit_in_bytes") { paths.cgroupV1Memory = cgroup + "/memory" }
@@ -65,13 +76,32 @@ public enum MonitorFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// `dir` and its parents up to and including `mount` (only `dir` when it is not below it).
+    static func v2Ancestry(from dir: String, mount: String?) -> [String] {
+        guard let mount, dir.hasPrefix(mount) else { return [dir] }
+        var dirs = [dir]
+        var current = Substring(dir)
+        while current.count > mount.count, let slash = current.lastIndex(of: "/") {
+            current = current[..<slash]
+            if current.count >= mount.count { dirs.append(String(current)) }
+        }
+        return dirs
+    }
+
     /// Reads the cgroup limits the paths name; a node with none has none.
     public static func cgroupLimits(_ paths: MonitorPaths) throws(MonitorError) -> CgroupLimits {
         if let v2 = paths.cgroupV2 {
-            return CgroupLimits(
-                cpuMillicores: exists(v2 + "/cpu.max") ? try CgroupParse.cpuMax(read(v2 + "/cpu.max")) : nil,
-                memoryBytes: exists(v2 + "/memory.max") ? try CgroupParse.memoryMax(read(v2 + "/memory.max")) : nil,
+            var limits = CgroupLimits(
                 memoryUsedBytes: exists(v2 + "/memory.current") ? try CgroupParse.bytes(read(v2 + "/memory.current"), file: "memory.current") : nil)
+            for dir in v2Ancestry(from: v2, mount: paths.cgroupV2Mount) {
+                if exists(dir + "/cpu.max"), let cpu = try CgroupParse.cpuMax(read(dir + "/cpu.max")) {
+                    limits.cpuMillicores = min(limits.cpuMillicores ?? cpu, cpu)
+                }
+                if exists(dir + "/memory.max"), let memory = try CgroupParse.memoryMax(read(dir + "/memory.max")) {
+                    limits.memoryBytes = min(limits.memoryBytes ?? memory, memory)
+                }
+            }
+            return limits
         }
         var limits = CgroupLimits.none
         if let cpu = paths.cgroupV1CPU {

@@ -159,6 +159,7 @@ func spec(_ service: String, decision: UInt64 = 1, _ command: [String]) -> Insta
             return
         }
         #expect(found.pid == pid)
+        #expect(second.inspect(matching: []).count == 1)
         #expect(throws: EngineError.otherInstanceRunning(service: "kept", decisionIndex: 1)) {
             try second.start(spec("kept", decision: 2, ["/bin/sh", "-c", "sleep 30"]), nowMillis: Self.now())
         }

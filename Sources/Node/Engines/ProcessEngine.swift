@@ -49,7 +49,12 @@ public final class ProcessEngine: ContainerEngine {
             guard existing.spec.labels.decisionIndex == spec.labels.decisionIndex else {
                 throw .otherInstanceRunning(service: service, decisionIndex: existing.spec.labels.decisionIndex)
             }
-            return .alreadyRunning(info(existing))
+            // An adopted instance's record holds only its labels: from now on a restart by
+            // policy runs the full spec the replicated service set gives.
+            var updated = existing
+            updated.spec = spec
+            instances[service] = updated
+            return .alreadyRunning(info(updated))
         }
         let (pid, ticks) = try spawn(spec)
         let supervised = Supervised(spec: spec, pid: pid, startTicks: ticks, state: .running)
@@ -251,7 +256,6 @@ public final class ProcessEngine: ContainerEngine {
     private func writeRecord(_ supervised: Supervised) {
         var text = "pid=\(supervised.pid)\nstart=\(supervised.startTicks)\n"
         for pair in supervised.spec.labels.keyValues { text += pair.key + "=" + pair.value + "\n" }
-        for argument in supervised.spec.request.command { text += "arg=" + argument.replacingNewlines() + "\n" }
         let path = recordPath(service: supervised.spec.labels.service)
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
@@ -283,15 +287,17 @@ public final class ProcessEngine: ContainerEngine {
                 unlink(path)
                 continue
             }
-            let request = DeployRequest(requestID: record.labels.requestID, service: record.labels.service, image: "", command: record.command)
+            // No command: until the node's service set hands over the full spec (see `start`),
+            // a restart by policy has nothing to run and gives up.
+            let request = DeployRequest(requestID: record.labels.requestID, service: record.labels.service, image: "")
             instances[record.labels.service] = Supervised(
                 spec: InstanceSpec(labels: record.labels, request: request), pid: record.pid, startTicks: record.startTicks,
                 state: .running, adopted: true)
         }
     }
 
-    private static func parseRecord(_ text: String) -> (pid: Int32, startTicks: UInt64, labels: InstanceLabels, command: [String])? {
-        var pairs: [KeyValue] = [], command: [String] = []
+    private static func parseRecord(_ text: String) -> (pid: Int32, startTicks: UInt64, labels: InstanceLabels)? {
+        var pairs: [KeyValue] = []
         var pid: Int32?, ticks: UInt64?
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -299,31 +305,37 @@ public final class ProcessEngine: ContainerEngine {
             switch parts[0] {
             case "pid": pid = Int32(parts[1])
             case "start": ticks = UInt64(parts[1])
-            case "arg": command.append(String(parts[1]))
             default: pairs.append(KeyValue(String(parts[0]), String(parts[1])))
             }
         }
         guard let pid, pid > 1, let ticks, let labels = InstanceLabels(pairs) else { return nil }
-        return (pid, ticks, labels, command)
+        return (pid, ticks, labels)
     }
 
+    /// Instance records and /proc/PID/stat are well under 4 KiB; a longer file is not ours.
     static func readSmallFile(_ path: String) throws(EngineError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: path, errno: errno) }
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count >= 0 else { throw .io(path: path, errno: errno) }
-        return String(decoding: buffer.prefix(count), as: UTF8.self)
+        let limit = 4 * 1024
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, errno: errno)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk.prefix(count))
+            guard bytes.count <= limit else { throw .io(path: path, errno: EFBIG) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
 extension String {
     fileprivate func replacingDots() -> String {
         String(map { $0 == "." ? "_" : $0 })
-    }
-
-    fileprivate func replacingNewlines() -> String {
-        String(map { $0 == "\n" ? " " : $0 })
     }
 }

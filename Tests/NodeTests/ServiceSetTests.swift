@@ -168,3 +168,48 @@ import Wire
         }
     }
 }
+
+@Suite struct PendingBackingTests {
+    static let policy = ServiceSetTests.policy
+
+    /// The leader claims services pending on the best node (2) that the log never decided
+    /// there, so that node 3 looks better: the entry is self-consistent, the log refutes it.
+    @Test func inflatedPendingIsRefusedByTheLog() {
+        let loads = [Candidate(node: 2, report: report(cpu: 100), pending: Reservation(cpuMillicores: 3_000, memoryMiB: 0, services: 3)), Candidate(node: 3, report: report(cpu: 300))]
+        let entry = decision(chosen: 3, loads: loads, request: ServiceSetTests.request(1))
+        #expect(DecisionVerifier.verify(entry, policy: Self.policy) == .accepted)
+        var set = ServiceSet(me: 3, policy: Self.policy)
+        let effects = set.apply(index: 1, entry: LogEntry(term: 1, kind: .decision, payload: entry.encoded()))
+        guard case .redecide(_, let reason) = effects.first, effects.count == 1 else {
+            Issue.record("not refused: \(effects)")
+            return
+        }
+        #expect(reason.contains("node 2 has 3 services (3000 millicores, 0 MiB) pending but the log decided 0"))
+        #expect(set.desiredHere.isEmpty)
+    }
+
+    /// An honest burst — each decision counting the ones before it as pending — is accepted
+    /// entry by entry on every node.
+    @Test func anHonestBurstIsBackedByTheLog() {
+        let reports: [NodeID: WorkloadReport] = [1: report(cpu: 100), 2: report(cpu: 150), 3: report(cpu: 200)]
+        var ledger = PendingLedger()
+        var sets = (1...3).map { ServiceSet(me: NodeID($0), policy: Self.policy) }
+        var starts = 0
+        for request in 0..<10 {
+            let candidates = reports.keys.sorted().compactMap { node in reports[node].map { Candidate(node: node, report: $0, pending: ledger.reservation(for: node)) } }
+            let asked = DeployRequest(requestID: UInt64(request), service: "s\(request)", image: "i", command: ["x"], cpuMillicores: 400, memoryMiB: 128)
+            guard case .success(let entry) = Placement.decide(asked, among: candidates, policy: Self.policy, leader: 1, term: 1, timestampMicros: 0) else {
+                Issue.record("request \(request) not placed")
+                return
+            }
+            ledger.record(requestID: asked.requestID, node: entry.chosen, demand: Placement.demand(of: asked), atMillis: 0)
+            for i in sets.indices {
+                for effect in sets[i].apply(index: UInt64(request + 1), entry: LogEntry(term: 1, kind: .decision, payload: entry.encoded())) {
+                    if case .ensureRunning = effect { starts += 1 } else { Issue.record("unexpected \(effect)") }
+                }
+            }
+        }
+        #expect(starts == 10)
+        #expect(Set(sets[0].services.values.map(\.node)).count == 3)
+    }
+}

@@ -14,6 +14,9 @@ public enum DecisionRefusal: Error, Equatable, Sendable, Hashable, CustomStringC
     case nothingFits(PlacementFailure)
     /// Pending reservations are given for a node without a recorded load.
     case pendingWithoutLoad(NodeID)
+    /// The pending figures for a node exceed what the log has decided onto it (checked by
+    /// the service set, which knows the log; see `ServiceSet`).
+    case pendingNotInLog(node: NodeID, claimed: Reservation, decided: Reservation)
 
     public var description: String {
         switch self {
@@ -23,6 +26,9 @@ public enum DecisionRefusal: Error, Equatable, Sendable, Hashable, CustomStringC
             return "chose a node but the recorded loads pick none: \(failure)"
         case .pendingWithoutLoad(let node):
             return "pending services given for node \(node), which has no recorded load"
+        case .pendingNotInLog(let node, let claimed, let decided):
+            return "node \(node) has \(claimed.services) services (\(claimed.cpuMillicores) millicores, \(claimed.memoryMiB) MiB) pending"
+                + " but the log decided \(decided.services) (\(decided.cpuMillicores) millicores, \(decided.memoryMiB) MiB) onto it"
         }
     }
 }

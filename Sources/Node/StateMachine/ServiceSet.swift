@@ -54,7 +54,9 @@ public struct ServiceSet: Sendable {
         // A retry of a request that already holds a decision: that decision stands.
         if activeRequests[request.requestID] != nil { return [] }
         let existing = services[request.service]
-        if case .refused(let refusal) = DecisionVerifier.verify(decision, policy: policy) {
+        var verdict = DecisionVerifier.verify(decision, policy: policy)
+        if verdict == .accepted, let unbacked = unbackedPending(decision) { verdict = .refused(unbacked) }
+        if case .refused(let refusal) = verdict {
             let reason = "decision at index \(index) refused: \(refusal)"
             if existing.map({ !$0.status.isActive }) ?? true {
                 services[request.service] = ServiceRecord(request: request, decisionIndex: index, node: decision.chosen, status: .refused(reason: reason))
@@ -72,6 +74,21 @@ public struct ServiceSet: Sendable {
         if let existing, existing.node == me { effects.append(.stop(service: existing.name, decisionIndex: existing.decisionIndex)) }
         if record.node == me { effects.append(.ensureRunning(record)) }
         return effects
+    }
+
+    /// Pending figures steer placement, so a leader could inflate them to push a service off
+    /// the node that should get it. Every pending service must be one the log holds as
+    /// active on that node (decided before this entry): the claim is checked against them.
+    private func unbackedPending(_ decision: DecisionEntry) -> DecisionRefusal? {
+        for item in decision.pending {
+            let decided = services.values.reduce(into: Reservation.none) { sum, record in
+                if record.node == item.node && record.status.isActive { sum = sum.adding(Placement.demand(of: record.request)) }
+            }
+            if item.services > decided.services || item.cpuMillicores > decided.cpuMillicores || item.memoryMiB > decided.memoryMiB {
+                return .pendingNotInLog(node: item.node, claimed: Reservation(item), decided: decided)
+            }
+        }
+        return nil
     }
 
     private mutating func applyOutcome(_ outcome: OutcomeEntry) -> [ServiceEffect] {

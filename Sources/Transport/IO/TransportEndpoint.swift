@@ -223,7 +223,7 @@ public final class TransportEndpoint: @unchecked Sendable {
                 return (s.running, next == .max ? nil : next)
             }
             for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
-            guard running else { return }
+            guard running else { return acknowledgeBeforeStopping() }
             // Messages a handler sent go out before waiting.
             if state.withLock({ !$0.inbox.isEmpty }) {
                 readable = false
@@ -235,6 +235,19 @@ public final class TransportEndpoint: @unchecked Sendable {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wakePipe.read, &drain, drain.count) > 0 {}
             }
+        }
+    }
+
+    /// The last turn: what this node delivered is acknowledged, so that its peers do not
+    /// send it again to the next process on this address.
+    private func acknowledgeBeforeStopping() {
+        let now = MonotonicClock.nowMicros()
+        var outgoing: [(NodeID, [UInt8])] = []
+        var giveUps: [(NodeID, UInt64)] = []
+        state.withLock { s in
+            s.core.acknowledgeAll()
+            _ = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
+            for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
         }
     }
 

@@ -509,6 +509,18 @@ public struct TransportCore: Sendable {
         return wake
     }
 
+    /// Makes every session's pending ack due now (a stopping node acknowledges what it
+    /// delivered); the next `poll` sends them.
+    public mutating func acknowledgeAll() {
+        for i in peers.indices {
+            inPlace(i) { p in
+                p.current?.link.acknowledgeNow()
+                p.next?.link.acknowledgeNow()
+                p.dirty = true
+            }
+        }
+    }
+
     // MARK: - Inspection
 
     /// The peer's counters over all its sessions.

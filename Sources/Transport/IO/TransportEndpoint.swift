@@ -192,11 +192,10 @@ public final class TransportEndpoint: @unchecked Sendable {
         var outgoing: [(NodeID, [UInt8])] = []
         while true {
             let now = MonotonicClock.nowMicros()
-            // Emptied only when not empty: even on an empty array the call costs hundreds
-            // of instructions.
-            if !deliveries.isEmpty { deliveries.removeAll(keepingCapacity: true) }
-            if !giveUps.isEmpty { giveUps.removeAll(keepingCapacity: true) }
-            if !outgoing.isEmpty { outgoing.removeAll(keepingCapacity: true) }
+            // `deliveries`, `outgoing` and the inbox are emptied by popping (each element
+            // moved out, the capacity kept): emptying them in one call destroyed their
+            // tuples through the runtime's generic path, thousands of instructions a turn.
+            giveUps.removeAll(keepingCapacity: true)
             state.withLock { s in
                 if readable { socket.receiveAll(into: &batch) }
                 batch.reverse()
@@ -208,12 +207,14 @@ public final class TransportEndpoint: @unchecked Sendable {
             // Handlers run before the links are polled, so that what they send (a response)
             // leaves in this turn and carries the ack of what it answers: polling first
             // cost a whole second turn of the loop per message received.
-            for (peer, message) in deliveries { onMessage(self, peer, message) }
+            deliveries.reverse()
+            while let (peer, message) = deliveries.popLast() { onMessage(self, peer, message) }
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
-                for (peer, message) in s.inbox { s.core.enqueue(message, to: peer, now: now) }
-                s.inbox = []
+                s.inbox.reverse()
+                while let (peer, message) = s.inbox.popLast() { s.core.enqueue(message, to: peer, now: now) }
                 let wakeAt = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
-                for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
+                outgoing.reverse()
+                while let (peer, datagram) = outgoing.popLast() { transmit(datagram, to: peer, now: now, state: &s) }
                 s.delayed.sort { $0.time < $1.time }
                 while let first = s.delayed.first, first.time <= now {
                     s.delayed.removeFirst()

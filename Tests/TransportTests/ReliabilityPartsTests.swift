@@ -17,13 +17,16 @@ import Wire
         #expect(w.check(2000 - 1024) == .tooOld)
     }
 
-    @Test func matchesASetOverRandomArrivals() {
+    /// Small steps (the usual case) and jumps of up to three windows, which cross and
+    /// wrap the ring of words.
+    @Test(arguments: [(UInt64(4), UInt64(200)), (UInt64(1), UInt64(3_000))])
+    func matchesASetOverRandomArrivals(stepsPerNumber: UInt64, spread: UInt64) {
         var rng = SeededRandom(seed: 9)
         var w = ReplayWindow()
         var seen = Set<UInt64>()
         for step in 0..<20_000 {
-            let base = UInt64(step / 4)
-            let n = base + rng.next() % 200 - min(base, rng.next() % 100)
+            let base = UInt64(step) / stepsPerNumber
+            let n = base + rng.next() % spread - min(base, rng.next() % (spread / 2))
             let expected: ReplayWindow.Verdict
             if let highest = w.highest, n <= highest, highest - n >= 1024 {
                 expected = .tooOld

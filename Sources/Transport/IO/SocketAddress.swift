@@ -70,9 +70,11 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         self.storage = storage
     }
 
-    /// The meaningful bytes: the sockaddr_in or sockaddr_in6 part of the storage.
-    private var addressBytes: [UInt8] {
-        withUnsafeBytes(of: storage) { Array($0.prefix(Int(length))) }
+    /// The meaningful bytes (the sockaddr_in or sockaddr_in6 part of the storage), lent in
+    /// place: every received datagram's sender is looked up by address, and a copy into an
+    /// array per comparison and per hash cost three allocations a datagram.
+    private func withAddressBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
     }
 
     /// Formatted on demand: receiving a datagram should not pay for text it never shows.
@@ -100,6 +102,11 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         return v6 ? "[\(text)]:\(port)" : "\(text):\(port)"
     }
 
-    public static func == (a: SocketAddress, b: SocketAddress) -> Bool { a.addressBytes == b.addressBytes }
-    public func hash(into hasher: inout Hasher) { hasher.combine(addressBytes) }
+    public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
+        a.withAddressBytes { x in b.withAddressBytes { y in x.elementsEqual(y) } }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        withAddressBytes { hasher.combine(bytes: $0) }
+    }
 }

@@ -68,6 +68,9 @@ public final class TransportEndpoint: @unchecked Sendable {
     }
 
     public let configuration: Configuration
+    /// `configuration.id`, kept apart: reading a field of `configuration` on the datagram
+    /// path copied the whole struct (its roster and emulation settings) each time.
+    private let id: NodeID
     public let socket: UDPSocket
     private let state: Mutex<State>
     private let wakePipe: (read: Int32, write: Int32)
@@ -76,6 +79,7 @@ public final class TransportEndpoint: @unchecked Sendable {
 
     public init(_ configuration: Configuration, wallClockMicros: @escaping @Sendable () -> UInt64 = { WallClock.nowMicros() }) throws(UDPSocket.SocketError) {
         self.configuration = configuration
+        id = configuration.id
         socket = try UDPSocket(binding: configuration.listen)
         var coreConfiguration = TransportCore.Configuration(id: configuration.id, clusterID: configuration.clusterID, protection: configuration.protection)
         coreConfiguration.link = configuration.link
@@ -188,20 +192,29 @@ public final class TransportEndpoint: @unchecked Sendable {
         var outgoing: [(NodeID, [UInt8])] = []
         while true {
             let now = MonotonicClock.nowMicros()
-            deliveries.removeAll(keepingCapacity: true)
+            // `deliveries`, `outgoing` and the inbox are emptied by popping (each element
+            // moved out, the capacity kept): emptying them in one call destroyed their
+            // tuples through the runtime's generic path, thousands of instructions a turn.
             giveUps.removeAll(keepingCapacity: true)
-            outgoing.removeAll(keepingCapacity: true)
-            let (running, timeout): (Bool, UInt64?) = state.withLock { s in
-                for (peer, message) in s.inbox { s.core.enqueue(message, to: peer, now: now) }
-                s.inbox = []
+            state.withLock { s in
                 if readable { socket.receiveAll(into: &batch) }
                 batch.reverse()
                 // Popped, each datagram's buffer has one owner and is decrypted in place.
                 while let (bytes, from) = batch.popLast() {
                     s.core.receive(bytes, from: from, sourcePeer: s.peerAt[from], now: now, into: &deliveries)
                 }
+            }
+            // Handlers run before the links are polled, so that what they send (a response)
+            // leaves in this turn and carries the ack of what it answers: polling first
+            // cost a whole second turn of the loop per message received.
+            deliveries.reverse()
+            while let (peer, message) = deliveries.popLast() { onMessage(self, peer, message) }
+            let (running, timeout): (Bool, UInt64?) = state.withLock { s in
+                s.inbox.reverse()
+                while let (peer, message) = s.inbox.popLast() { s.core.enqueue(message, to: peer, now: now) }
                 let wakeAt = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
-                for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
+                outgoing.reverse()
+                while let (peer, datagram) = outgoing.popLast() { transmit(datagram, to: peer, now: now, state: &s) }
                 s.delayed.sort { $0.time < $1.time }
                 while let first = s.delayed.first, first.time <= now {
                     s.delayed.removeFirst()
@@ -210,9 +223,8 @@ public final class TransportEndpoint: @unchecked Sendable {
                 let next = min(wakeAt ?? .max, s.delayed.first?.time ?? .max)
                 return (s.running, next == .max ? nil : next)
             }
-            for (peer, message) in deliveries { onMessage(self, peer, message) }
             for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
-            guard running else { return }
+            guard running else { return acknowledgeBeforeStopping() }
             // Messages a handler sent go out before waiting.
             if state.withLock({ !$0.inbox.isEmpty }) {
                 readable = false
@@ -227,13 +239,26 @@ public final class TransportEndpoint: @unchecked Sendable {
         }
     }
 
+    /// The last turn: what this node delivered is acknowledged, so that its peers do not
+    /// send it again to the next process on this address.
+    private func acknowledgeBeforeStopping() {
+        let now = MonotonicClock.nowMicros()
+        var outgoing: [(NodeID, [UInt8])] = []
+        var giveUps: [(NodeID, UInt64)] = []
+        state.withLock { s in
+            s.core.acknowledgeAll()
+            _ = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
+            for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
+        }
+    }
+
     private func transmit(_ datagram: [UInt8], to peer: NodeID, now: UInt64, state s: inout State) {
         guard let address = s.addresses[peer] else { return }
-        guard s.emulator != nil else {
+        guard case .some = s.emulator else {
             socket.send(datagram, to: address)
             return
         }
-        let arrivals = s.emulator?.transmit(from: configuration.id, to: peer, bytes: datagram.count, at: now) ?? []
+        let arrivals = s.emulator?.transmit(from: id, to: peer, bytes: datagram.count, at: now) ?? []
         for arrival in arrivals {
             if arrival <= now {
                 socket.send(datagram, to: address)

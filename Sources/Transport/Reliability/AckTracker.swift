@@ -13,6 +13,8 @@ public struct AckTracker: Sendable, Equatable {
     public private(set) var pendingSince: UInt64?
     private var unackedElicitingCount = 0
     private var gapSeen = false
+    /// Set by `hurry`: what is pending is acknowledged at once.
+    private var hurried = false
     private var largestReceivedAt: UInt64 = 0
 
     public init() {}
@@ -41,10 +43,16 @@ public struct AckTracker: Sendable, Equatable {
         return .new
     }
 
+    /// Makes the ack of what is pending due now, e.g. when the node stops: what it delivered
+    /// is then acknowledged, not sent again to its next incarnation.
+    public mutating func hurry() {
+        if pendingSince != nil { hurried = true }
+    }
+
     /// When an ack must go out at the latest (nil: none pending).
     public var ackDeadline: UInt64? {
         guard let since = pendingSince else { return nil }
-        if unackedElicitingCount >= 2 || gapSeen { return since }
+        if unackedElicitingCount >= 2 || gapSeen || hurried { return since }
         return since + maxDelayMicros
     }
 
@@ -55,6 +63,7 @@ public struct AckTracker: Sendable, Equatable {
         pendingSince = nil
         unackedElicitingCount = 0
         gapSeen = false
+        hurried = false
         let delay = now >= largestReceivedAt ? now - largestReceivedAt : 0
         // Usually every range fits: then the frame shares this array instead of copying it.
         return AckFrame(ranges: ranges.count <= maxRanges ? ranges : Array(ranges.prefix(maxRanges)), delayMicros: delay)

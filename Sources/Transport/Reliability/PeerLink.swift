@@ -304,6 +304,11 @@ public struct PeerLink: Sendable {
         buffer.removeSubrange((offset + 1)..<min(end + 1, buffer.count))
     }
 
+    /// Makes the ack of everything received due at once (the next `poll` sends it).
+    public mutating func acknowledgeNow() {
+        acks.hurry()
+    }
+
     /// Runs timers and sends what is due: call after every input and at `nextWakeupMicros`.
     public mutating func poll(now: UInt64) -> PeerLinkOutput {
         var output = PeerLinkOutput()

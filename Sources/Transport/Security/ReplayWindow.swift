@@ -3,9 +3,13 @@ import Wire
 /// Which packet numbers of one session were already accepted: the highest seen
 /// and a bitmap of the `size` below it. Checked before decryption, updated only after
 /// the tag verified — so a forged datagram can never move the window.
+///
+/// The bitmap is a ring of 64-bit words indexed by packet number (as RFC 6479): moving
+/// the window forward clears only the words it enters, instead of shifting every word on
+/// every datagram. 17 words hold any 1,024 consecutive numbers, each in a word of its own.
 public struct ReplayWindow: Sendable, Equatable {
     public static let size = 1024
-    private static let words = size / 64
+    private static let words = size / 64 + 1
 
     public private(set) var highest: UInt64?
     private var bits = [UInt64](repeating: 0, count: words)
@@ -22,50 +26,29 @@ public struct ReplayWindow: Sendable, Equatable {
     public func check(_ number: UInt64) -> Verdict {
         guard let highest else { return .fresh }
         if number > highest { return .fresh }
-        let age = highest - number
-        guard age < UInt64(Self.size) else { return .tooOld }
-        return bit(Int(age)) ? .duplicate : .fresh
+        guard highest - number < UInt64(Self.size) else { return .tooOld }
+        return bits[Self.word(of: number)] & Self.mask(of: number) != 0 ? .duplicate : .fresh
     }
 
     /// Records `number` as accepted; call only after it authenticated and `check` said fresh.
     public mutating func accept(_ number: UInt64) {
-        guard let current = highest else {
-            highest = number
-            setBit(0)
-            return
+        if let current = highest {
+            guard number > current else {
+                if current - number < UInt64(Self.size) { bits[Self.word(of: number)] |= Self.mask(of: number) }
+                return
+            }
+            // Clear the words the window moves into (all of them after a long jump).
+            let entered = min(number / 64 - current / 64, UInt64(Self.words))
+            var block = current / 64
+            for _ in 0..<entered {
+                block += 1
+                bits[Int(block % UInt64(Self.words))] = 0
+            }
         }
-        if number > current {
-            shift(by: number - current)
-            highest = number
-            setBit(0)
-        } else if current - number < UInt64(Self.size) {
-            setBit(Int(current - number))
-        }
+        highest = number
+        bits[Self.word(of: number)] |= Self.mask(of: number)
     }
 
-    private func bit(_ age: Int) -> Bool {
-        bits[age / 64] & (1 << UInt64(age % 64)) != 0
-    }
-
-    private mutating func setBit(_ age: Int) {
-        bits[age / 64] |= 1 << UInt64(age % 64)
-    }
-
-    /// Ages every recorded number by `distance` (bit i moves to i + distance), in place.
-    private mutating func shift(by distance: UInt64) {
-        guard distance < UInt64(Self.size) else {
-            for i in 0..<Self.words { bits[i] = 0 }
-            return
-        }
-        let wordShift = Int(distance / 64)
-        let bitShift = UInt64(distance % 64)
-        // Highest word first: each reads only words at or below the one it writes.
-        for i in stride(from: Self.words - 1, through: wordShift, by: -1) {
-            let source = i - wordShift
-            var word = bits[source] << bitShift
-            if bitShift > 0 && source > 0 { word |= bits[source - 1] >> (64 - bitShift) }
-            bits[i] = word
-        }
-        for i in 0..<wordShift { bits[i] = 0 }
-    }
+    private static func word(of number: UInt64) -> Int { Int((number / 64) % UInt64(words)) }
+    private static func mask(of number: UInt64) -> UInt64 { 1 << (number % 64) }
 }

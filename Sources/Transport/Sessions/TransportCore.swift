@@ -273,6 +273,11 @@ public struct TransportCore: Sendable {
 
     private enum Slot { case current, next }
 
+    /// Reads or changes peer slot `i` where it lies. An array's getter copies the element,
+    /// and a `Peer` holds two links: reading one field through it retained and released
+    /// dozens of references on every datagram. Its modify accessor lends the element.
+    private mutating func inPlace<R>(_ i: Int, _ body: (inout Peer) -> R) -> R { body(&peers[i]) }
+
     private mutating func receiveData(_ datagram: consuming [UInt8], sourcePeer: NodeID?, now: UInt64, into deliveries: inout [(NodeID, Message)]) {
         let header: DatagramHeader
         switch DatagramOpener.header(of: datagram, clusterID: configuration.clusterID) {
@@ -288,15 +293,14 @@ public struct TransportCore: Sendable {
             }
             return
         }
-        let slot: Slot
-        if peers[i].current?.localIndex == header.receiverIndex {
-            slot = .current
-        } else if peers[i].next?.localIndex == header.receiverIndex {
-            slot = .next
-        } else {
-            // A pending initiation's index: no keys yet.
-            return counters.drops.count(.unknownSession)
+        let index = header.receiverIndex
+        let (found, peer) = inPlace(i) { p -> (Slot?, NodeID) in
+            if p.current?.localIndex == index { return (.current, p.id) }
+            if p.next?.localIndex == index { return (.next, p.id) }
+            return (nil, p.id)
         }
+        // Otherwise a pending initiation's index: no keys yet.
+        guard let slot = found else { return counters.drops.count(.unknownSession) }
         let result: Result<OpenedDatagram, DatagramDropReason>?
         switch slot {
         case .current: result = peers[i].current?.opener.open(datagram, header: header)
@@ -309,7 +313,6 @@ public struct TransportCore: Sendable {
         case .success(let value): opened = value
         }
         if slot == .next { confirmNext(i, now: now) }
-        let peer = peers[i].id
         let messages = peers[i].current?.link.receive(opened, now: now) ?? []
         for message in messages { deliveries.append((peer, message)) }
         peers[i].dirty = true
@@ -452,7 +455,7 @@ public struct TransportCore: Sendable {
 
     private mutating func pollPeer(_ i: Int, now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
         let config = configuration.sessions
-        let peer = peers[i].id
+        let peer = inPlace(i) { $0.id }
         var wake: UInt64?
         func consider(_ time: UInt64?) {
             if let time { wake = min(wake ?? time, time) }
@@ -477,14 +480,16 @@ public struct TransportCore: Sendable {
                 if !peers[i].waiting.isEmpty { startInitiation(i, now: now) }
             }
             if let unconfirmed = peers[i].next { consider(unconfirmed.establishedAt + 3 * config.handshakeRetryMicros) }
-            if let current = peers[i].current, peers[i].initiation == nil, peers[i].next == nil {
-                if current.rekeyDue(now: now, config: config) {
-                    startInitiation(i, now: now)
-                } else {
-                    consider(current.rekeyTime(config: config))
-                }
+            let rekey = inPlace(i) { p -> (due: Bool, time: UInt64)? in
+                guard case .none = p.initiation, case .none = p.next,
+                      let due = p.current?.rekeyDue(now: now, config: config),
+                      let time = p.current?.rekeyTime(config: config) else { return nil }
+                return (due, time)
             }
-            if let pending = peers[i].initiation { consider(pending.sentAt + config.handshakeRetryMicros) }
+            if let rekey {
+                if rekey.due { startInitiation(i, now: now) } else { consider(rekey.time) }
+            }
+            consider(inPlace(i) { $0.initiation?.sentAt }.map { $0 + config.handshakeRetryMicros })
             consider(peers[i].waiting.lazy.map(\.deadlineMicros).min())
         }
         for message in peers[i].handshakes { datagrams.append((peer, message)) }
@@ -502,6 +507,18 @@ public struct TransportCore: Sendable {
         for handle in peers[i].giveUps { gaveUp.append((peer, handle)) }
         peers[i].giveUps = []
         return wake
+    }
+
+    /// Makes every session's pending ack due now (a stopping node acknowledges what it
+    /// delivered); the next `poll` sends them.
+    public mutating func acknowledgeAll() {
+        for i in peers.indices {
+            inPlace(i) { p in
+                p.current?.link.acknowledgeNow()
+                p.next?.link.acknowledgeNow()
+                p.dirty = true
+            }
+        }
     }
 
     // MARK: - Inspection

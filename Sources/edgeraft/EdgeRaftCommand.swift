@@ -1,5 +1,5 @@
 import ArgumentParser
-import Node
+import EdgeRaftTools
 
 @main
 struct EdgeRaftCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
-import Node
-import Raft
-import Wire
+import EdgeRaftTools
+import NetworkModel
+import RaftSimulation
 
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

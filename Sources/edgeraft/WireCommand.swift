@@ -1,5 +1,5 @@
 import ArgumentParser
-import Node
+import EdgeRaftTools
 
 struct WireCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,8 @@
+import NetworkModel
 import Testing
 import Wire
 @testable import Raft
+import RaftSimulation
 
 /// A node's storage crashed at every mutating file-system call of a history (appends,
 /// overwritten suffixes, compactions, received snapshots, segment rolls and deletions),

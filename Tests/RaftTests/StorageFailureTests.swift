@@ -1,6 +1,7 @@
 import Testing
 import Wire
 @testable import Raft
+import RaftSimulation
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkModel
 import Testing
 import Wire
 @testable import Raft

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NetworkModel
 import Testing
 import Wire
 @testable import Transport

@@ -1,4 +1,5 @@
 import Foundation
+import NetworkModel
 import Synchronization
 import Testing
 import Wire

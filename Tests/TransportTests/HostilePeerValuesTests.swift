@@ -1,3 +1,4 @@
+import NetworkModel
 import Testing
 import Wire
 @testable import Transport

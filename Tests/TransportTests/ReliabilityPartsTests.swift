@@ -1,3 +1,4 @@
+import NetworkModel
 import Testing
 import Wire
 @testable import Transport
@@ -144,56 +145,6 @@ import Wire
         _ = t.makeAck(at: 3000)
         _ = t.received(6, ackEliciting: false, at: 4000)
         #expect(t.ackDeadline == nil, "acks alone are not acknowledged")
-    }
-}
-
-@Suite struct LinkEmulatorTests {
-    @Test func theSameSeedGivesTheSameDeliveries() {
-        func run() -> [[UInt64]] {
-            var e = LinkEmulator(.init(profile: .lossyWifi, duplication: 0.1), seed: 5)
-            return (0..<500).map { e.transmit(from: 1, to: 2, bytes: 100, at: UInt64($0) * 1000) }
-        }
-        #expect(run() == run())
-    }
-
-    @Test func lossDelayAndJitterFollowTheProfile() {
-        var e = LinkEmulator(.init(profile: .lossyWifi), seed: 1)
-        var delivered = 0
-        for i in 0..<10_000 {
-            let now = UInt64(i) * 10_000
-            for arrival in e.transmit(from: 1, to: 2, bytes: 100, at: now) {
-                delivered += 1
-                let delay = arrival - now
-                #expect(delay >= 5_000 && delay <= 15_000 + 200)
-            }
-        }
-        // 5 % loss: 9,500 expected; allow a wide margin.
-        #expect(delivered > 9_300 && delivered < 9_700)
-        #expect(e.dropped.loss == 10_000 - delivered)
-    }
-
-    @Test func partitionsCutBothWaysOrOneWayAndHeal() {
-        var e = LinkEmulator(.init(profile: .loopback), seed: 1)
-        e.cutOneWay(from: 1, to: 2)
-        #expect(e.transmit(from: 1, to: 2, bytes: 10, at: 0).isEmpty)
-        #expect(e.transmit(from: 2, to: 1, bytes: 10, at: 0).count == 1)
-        e.heal()
-        e.partition([1, 2], [3])
-        #expect(e.transmit(from: 3, to: 1, bytes: 10, at: 0).isEmpty)
-        #expect(e.transmit(from: 1, to: 2, bytes: 10, at: 0).count == 1)
-        #expect(e.dropped.partition == 2)
-    }
-
-    @Test func theRateLimitSpacesDatagramsAndItsQueueIsBounded() {
-        // narrowband: 250 kbit/s, so 1,000 bytes take 32 ms on the wire.
-        var e = LinkEmulator(.init(profile: LinkProfile(name: "slow", delayMicros: 0, jitterMicros: 0, loss: 0, bitsPerSecond: 250_000), queueLimitBytes: 4_000), seed: 1)
-        let first = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
-        let second = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
-        #expect(first == [32_000] && second == [64_000])
-        _ = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
-        _ = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
-        #expect(e.transmit(from: 1, to: 2, bytes: 1000, at: 0).isEmpty, "queue of 4,000 bytes is full")
-        #expect(e.dropped.queueFull == 1)
     }
 }
 

@@ -1,3 +1,4 @@
+import NetworkModel
 import Wire
 
 /// Where a node's randomized election timeouts come from.

@@ -1,3 +1,4 @@
+import NetworkModel
 import Wire
 
 /// The Raft state machine of one node: pure, deterministic, and driven from outside.

@@ -1,4 +1,5 @@
 import Crypto
+import NetworkModel
 import Wire
 @testable import Transport
 

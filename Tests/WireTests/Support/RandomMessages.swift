@@ -1,3 +1,4 @@
+import NetworkModel
 @testable import Wire
 
 /// Random valid messages of every kind, with values spread over every varint width.

@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NetworkModel
+import Raft
 import Wire
 
 /// A whole cluster of `RaftNode`s on a seeded simulated network, with crashes, torn
@@ -61,9 +63,8 @@ public struct ClusterSimulation {
     /// which is what the force unwraps on `nodes[id]` rely on.
     var nodes: [NodeID: SimNode] = [:]
     var ids: [NodeID]
-    /// Directed links that drop everything.
-    var cut: Set<[NodeID]> = []
-    var linkFreeAt: [[NodeID]: UInt64] = [:]
+    /// The links between nodes: the same model as Transport's emulator, drawing from `rng`.
+    var network: LinkEmulator
     var leaderOfTerm: [UInt64: NodeID] = [:]
     var committed: [UInt64: CommittedEntry] = [:]
     /// The state machine's checksum after each index, as the first node to get there saw it.
@@ -82,6 +83,11 @@ public struct ClusterSimulation {
         self.rng = SeededRandom(seed: options.seed)
         self.ids = (1...max(options.nodes, 1)).map { NodeID($0) }
         self.report = SimulationReport(options: options)
+        var profile = options.profile
+        profile.loss += options.extraLoss
+        // The rate queue is unbounded: datagrams wait, as they always did here.
+        self.network = LinkEmulator(
+            .init(profile: profile, duplication: options.duplication, queueLimitBytes: .max), seed: options.seed)
         for id in ids {
             let disk = SimulatedFileSystem(seed: options.seed &* 0x9E37_79B9 &+ UInt64(id))
             if options.storageFaults { disk.randomFailureRate = 0.002 }
@@ -183,7 +189,7 @@ public struct ClusterSimulation {
             queue.push(.heal, at: now + options.tickMicros * UInt64(options.electionTicks) * (2 + random(below: 10)))
         case .heal:
             guard !healing else { return }
-            cut = []
+            network.heal()
             queue.push(.partition, at: now + faultDelay())
         case .membershipChange:
             guard !healing else { return }
@@ -203,7 +209,7 @@ public struct ClusterSimulation {
 
     mutating func startHealing() {
         healing = true
-        cut = []
+        network.heal()
         for id in ids {
             nodes[id]!.disk.randomFailureRate = 0
             nodes[id]!.disk.crashCountdown = nil
@@ -336,14 +342,14 @@ public struct ClusterSimulation {
     }
 
     mutating func makePartition() {
-        cut = []
+        network.heal()
         if random(below: 2) == 0 {
             // Two sides.
             let side = Set(ids.filter { _ in random(below: 2) == 0 })
-            for a in ids { for b in ids where side.contains(a) != side.contains(b) { cut.insert([a, b]) } }
+            network.partition(side, Set(ids).subtracting(side))
         } else if let a = pick(ids), let b = pick(ids.filter { $0 != a }) {
             // One link, one way.
-            cut.insert([a, b])
+            network.cutOneWay(from: a, to: b)
         }
     }
 
@@ -382,19 +388,8 @@ public struct ClusterSimulation {
         report.messagesSent += 1
         let size = encodedSize(envelope.message)
         report.bytesSent += size
-        let link = [envelope.from, envelope.to]
-        guard !cut.contains(link) else { return }
-        if chance(options.profile.loss + options.extraLoss) { return }
-        var departure = now
-        if options.profile.bitsPerSecond > 0 {
-            // The link sends one datagram at a time at its rate.
-            let serialization = UInt64(size) * 8 * 1_000_000 / options.profile.bitsPerSecond
-            departure = max(now, linkFreeAt[link] ?? 0) + serialization
-            linkFreeAt[link] = departure
-        }
-        queue.push(.deliver(envelope), at: departure + linkDelay())
-        if chance(options.duplication) {
-            queue.push(.deliver(envelope), at: departure + linkDelay())
+        for arrival in network.transmit(from: envelope.from, to: envelope.to, bytes: size, at: now, using: &rng) {
+            queue.push(.deliver(envelope), at: arrival)
         }
     }
 

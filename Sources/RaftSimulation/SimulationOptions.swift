@@ -1,3 +1,5 @@
+import NetworkModel
+import Raft
 import Wire
 
 /// What one seeded simulation run does. Everything random in the run is drawn from

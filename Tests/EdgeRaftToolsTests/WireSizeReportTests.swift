@@ -1,5 +1,5 @@
 import Testing
-@testable import Node
+@testable import EdgeRaftTools
 
 @Suite struct WireSizeReportTests {
     @Test func everyDesignTargetIsMet() {

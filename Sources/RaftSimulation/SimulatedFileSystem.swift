@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NetworkModel
+import Raft
 import Wire
 
 /// A disk in memory that does on a crash what a real one may: bytes written since the

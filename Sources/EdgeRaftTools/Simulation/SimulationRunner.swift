@@ -1,5 +1,7 @@
 import Dispatch
+import NetworkModel
 import Raft
+import RaftSimulation
 import Synchronization
 import Wire
 

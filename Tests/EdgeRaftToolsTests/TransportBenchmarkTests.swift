@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Node
+@testable import EdgeRaftTools
 
 /// The loopback benchmark's machinery (not its speed: numbers belong in bench/RESULTS.md).
 @Suite(.serialized) struct TransportBenchmarkTests {

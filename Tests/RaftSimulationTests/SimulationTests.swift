@@ -1,6 +1,8 @@
+import NetworkModel
 import Testing
 import Wire
 @testable import Raft
+import RaftSimulation
 
 /// Seeded whole-cluster runs: 3–7 nodes, loss up to 30 %, duplication, reordering,
 /// partitions (one-way too), crashes (power loss, and crashes inside any storage call),

@@ -1,6 +1,7 @@
 import Testing
 import Wire
 @testable import Raft
+import RaftSimulation
 
 /// The simulated disk keeps exactly what was made durable, and may keep a prefix of the rest.
 @Suite struct SimulatedFileSystemTests {

@@ -1,16 +1,19 @@
-import Wire
-
 /// Emulated network conditions between nodes (the kernel here has no netem): per link a
 /// profile's delay, jitter (which also reorders), loss and rate — a token bucket whose
 /// queue is bounded — plus duplication and partitions, one-way ones too. Pure and seeded:
-/// the same seed and inputs give the same deliveries, in simulation and in front of real
-/// sockets alike.
+/// the same seed and inputs give the same deliveries. The project's one network model:
+/// Transport's emulated links (in simulation and in front of real sockets) and Raft's
+/// cluster simulation both send through it.
 public struct LinkEmulator: Sendable {
+    /// A node's number, as Wire's `NodeID` spells it (this module imports nothing).
+    public typealias Node = UInt16
+
     public struct Conditions: Sendable, Equatable {
         public var profile: LinkProfile
         /// Probability that a datagram arrives twice.
         public var duplication: Double
-        /// Datagrams waiting for the link's rate beyond this many bytes are dropped.
+        /// Datagrams waiting for the link's rate beyond this many bytes are dropped
+        /// (`Int.max`: the queue is unbounded).
         public var queueLimitBytes: Int
 
         public init(profile: LinkProfile, duplication: Double = 0, queueLimitBytes: Int = 64 * 1024) {
@@ -22,11 +25,11 @@ public struct LinkEmulator: Sendable {
 
     public var defaultConditions: Conditions
     /// Conditions of particular directed links, by [from, to].
-    public var links: [[NodeID]: Conditions] = [:]
+    public var links: [[Node]: Conditions] = [:]
     /// Directed links that drop everything.
-    public private(set) var cut: Set<[NodeID]> = []
+    public private(set) var cut: Set<[Node]> = []
     private var rng: SeededRandom
-    private var linkFreeAt: [[NodeID]: UInt64] = [:]
+    private var linkFreeAt: [[Node]: UInt64] = [:]
     public private(set) var dropped = DropCounters()
 
     public struct DropCounters: Sendable, Equatable {
@@ -42,7 +45,15 @@ public struct LinkEmulator: Sendable {
 
     /// When the datagram of `bytes` sent now from `from` to `to` arrives: no time when it
     /// is lost, two when it is duplicated.
-    public mutating func transmit(from: NodeID, to: NodeID, bytes: Int, at now: UInt64) -> [UInt64] {
+    public mutating func transmit(from: Node, to: Node, bytes: Int, at now: UInt64) -> [UInt64] {
+        var generator = rng
+        defer { rng = generator }
+        return transmit(from: from, to: to, bytes: bytes, at: now, using: &generator)
+    }
+
+    /// The same, drawing from the caller's generator: a simulation that draws everything
+    /// from one stream replays from one seed.
+    public mutating func transmit(from: Node, to: Node, bytes: Int, at now: UInt64, using rng: inout SeededRandom) -> [UInt64] {
         let link = [from, to]
         if cut.contains(link) {
             dropped.partition += 1
@@ -50,34 +61,37 @@ public struct LinkEmulator: Sendable {
         }
         let conditions = links[link] ?? defaultConditions
         let profile = conditions.profile
-        if chance(profile.loss) {
+        if rng.chance(profile.loss) {
             dropped.loss += 1
             return []
         }
         var departure = now
         if profile.bitsPerSecond > 0 {
             let start = max(now, linkFreeAt[link] ?? 0)
-            // Bytes already waiting ahead of this one, at the link's rate.
-            let backlogBytes = Int((start - now) * profile.bitsPerSecond / 8 / 1_000_000)
-            guard backlogBytes + bytes <= conditions.queueLimitBytes else {
+            // Bytes already waiting ahead of this one, at the link's rate (saturating: an
+            // unbounded queue may grow long).
+            let (bits, overflow) = (start - now).multipliedReportingOverflow(by: profile.bitsPerSecond)
+            let backlogBytes = overflow ? Int.max : Int(clamping: bits / 8 / 1_000_000)
+            let size = max(bytes, 0)
+            guard backlogBytes <= conditions.queueLimitBytes, size <= conditions.queueLimitBytes - backlogBytes else {
                 dropped.queueFull += 1
                 return []
             }
-            departure = start + UInt64(bytes) * 8 * 1_000_000 / profile.bitsPerSecond
+            departure = start + UInt64(size) * 8 * 1_000_000 / profile.bitsPerSecond
             linkFreeAt[link] = departure
         }
-        var arrivals = [departure + delay(profile)]
-        if chance(conditions.duplication) { arrivals.append(departure + delay(profile)) }
+        var arrivals = [departure + delay(profile, &rng)]
+        if rng.chance(conditions.duplication) { arrivals.append(departure + delay(profile, &rng)) }
         return arrivals
     }
 
     /// Cuts every link between the two sides, both ways.
-    public mutating func partition(_ a: Set<NodeID>, _ b: Set<NodeID>) {
+    public mutating func partition(_ a: Set<Node>, _ b: Set<Node>) {
         for x in a { for y in b where x != y { cut.insert([x, y]); cut.insert([y, x]) } }
     }
 
     /// Cuts one direction of one link.
-    public mutating func cutOneWay(from: NodeID, to: NodeID) {
+    public mutating func cutOneWay(from: Node, to: Node) {
         cut.insert([from, to])
     }
 
@@ -85,26 +99,11 @@ public struct LinkEmulator: Sendable {
         cut = []
     }
 
-    private mutating func delay(_ profile: LinkProfile) -> UInt64 {
-        let spread = profile.jitterMicros == 0 ? 0 : rng.next() % (2 * profile.jitterMicros + 1)
+    /// Uniform in delay ± jitter. One draw whatever the jitter, as Raft's simulation drew
+    /// before it shared this model: its recorded seeds replay the same runs.
+    private func delay(_ profile: LinkProfile, _ rng: inout SeededRandom) -> UInt64 {
+        let spread = rng.next() % (2 * profile.jitterMicros + 1)
         let total = profile.delayMicros + spread
         return total >= profile.jitterMicros ? total - profile.jitterMicros : 0
-    }
-
-    private mutating func chance(_ p: Double) -> Bool {
-        p > 0 && Double(rng.next() >> 11) / Double(1 << 53) < p
-    }
-
-    /// SeededRandom.
-    struct Generator: Sendable {
-        var state: UInt64
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

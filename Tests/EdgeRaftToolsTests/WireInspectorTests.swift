@@ -1,6 +1,6 @@
 import Testing
 import Wire
-@testable import Node
+@testable import EdgeRaftTools
 
 @Suite struct WireInspectorTests {
     @Test func decodesAPlainDatagram() throws {

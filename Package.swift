@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetworkModel"], exclude: ["Vectors"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulation", "NetworkModel"]),
         .testTarget(name: "RaftSimulationTests", dependencies: ["RaftSimulation", "Raft", "NetworkModel"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "Wire", "NetworkModel"]),
         .testTarget(name: "EdgeRaftToolsTests", dependencies: ["EdgeRaftTools", "NetworkModel"]),
     ],
     swiftLanguageModes: [.v6]

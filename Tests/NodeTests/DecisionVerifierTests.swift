@@ -1,3 +1,4 @@
+import NetworkModel
 import Node
 import Testing
 import Wire

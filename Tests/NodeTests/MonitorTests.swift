@@ -47,6 +47,10 @@ import Wire
         #expect(try CgroupParse.cpuMax("250000 100000") == 2_500)
         #expect(throws: MonitorError.self) { try CgroupParse.cpuMax("50000 0\n") }
         #expect(throws: MonitorError.self) { try CgroupParse.cpuMax("50000\n") }
+        // Before: quota × 1000 overflowed, and the fallback trapped.
+        #expect(try CgroupParse.cpuMax("18446744073709551615 1\n") == .max)
+        #expect(try CgroupParse.cpuMax("18446744073709551615 100000\n") == 184_467_440_737_095_516)
+        #expect(try CgroupParse.cfsQuota("18446744073709551615", period: "1") == .max)
         #expect(throws: MonitorError.self) { try CgroupParse.cpuMax("x 100000\n") }
         #expect(try CgroupParse.memoryMax("max\n") == nil)
         #expect(try CgroupParse.memoryMax("536870912\n") == 536_870_912)

@@ -76,9 +76,12 @@ public enum CgroupParse {
         return nil
     }
 
-    private static func millicores(quota: UInt64, period: UInt64) -> UInt64 {
-        let (scaled, overflow) = quota.multipliedReportingOverflow(by: 1000)
-        return overflow ? quota / period * 1000 : scaled / period
+    /// quota × 1000 / period in full width, saturated: a hostile file must not trap.
+    static func millicores(quota: UInt64, period: UInt64) -> UInt64 {
+        guard period > 0 else { return .max }
+        let product = quota.multipliedFullWidth(by: 1000)
+        guard product.high < period else { return .max }
+        return period.dividingFullWidth(product).quotient
     }
 
     private static func trimmed(_ text: String) -> Substring {

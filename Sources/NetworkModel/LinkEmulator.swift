@@ -95,6 +95,11 @@ public struct LinkEmulator: Sendable {
         cut.insert([from, to])
     }
 
+    /// Restores one direction of one link.
+    public mutating func reconnect(from: Node, to: Node) {
+        cut.remove([from, to])
+    }
+
     public mutating func heal() {
         cut = []
     }

@@ -31,6 +31,10 @@ public struct ClusterSimulation {
         case heal
         case membershipChange
         case crashLeader
+        /// The late-promotion fault: cut a learner off and promote it.
+        case promoteCutOff
+        /// Once the promotion at `index` in `term` has committed, take another voter down.
+        case crashAfterPromotion(NodeID, index: UInt64, term: UInt64, attemptsLeft: Int)
     }
 
     struct SimNode {
@@ -75,6 +79,10 @@ public struct ClusterSimulation {
     var electionStartedAt: UInt64?
     var finalTag: UInt64?
     var healing = false
+    /// The late-promotion fault's learner, while every link into it is cut.
+    var cutOff: NodeID?
+    /// The voter the late-promotion fault took down: it stays down to the end.
+    var downForGood: NodeID?
     var encodeBuffer: [UInt8] = []
     var report: SimulationReport
 
@@ -102,7 +110,8 @@ public struct ClusterSimulation {
     static let storageOptions = WriteAheadLog.Options(segmentBytes: 2048)
 
     func config(for id: NodeID) -> RaftConfig {
-        var config = RaftConfig(id: id, voters: ids)
+        var config = RaftConfig(id: id, voters: initialVoters)
+        config.learners = ids.filter { !initialVoters.contains($0) }
         config.mode = options.mode
         config.electionTicks = options.electionTicks
         // One seed for every node, as real nodes share one configuration: RaftNode mixes
@@ -116,6 +125,12 @@ public struct ClusterSimulation {
         return config
     }
 
+    /// Every node, or with late promotions two or three: few enough that the promoted
+    /// learner's vote is needed once one of the others is down.
+    var initialVoters: [NodeID] {
+        options.latePromotions ? Array(ids.prefix(min(max(ids.count - 1, 1), 3))) : ids
+    }
+
     /// Runs the whole scenario: traffic and faults, then healing and a final proposal that
     /// must commit.
     public mutating func run() -> SimulationReport {
@@ -127,6 +142,7 @@ public struct ClusterSimulation {
         if options.crashes { queue.push(.crash, at: faultDelay()) }
         if options.partitions { queue.push(.partition, at: faultDelay()) }
         if options.membershipChanges { queue.push(.membershipChange, at: faultDelay()) }
+        if options.latePromotions { queue.push(.promoteCutOff, at: faultDelay()) }
         if options.crashLeaderEveryMicros > 0 { queue.push(.crashLeader, at: options.crashLeaderEveryMicros) }
 
         let healAt = options.durationMicros
@@ -190,11 +206,18 @@ public struct ClusterSimulation {
         case .heal:
             guard !healing else { return }
             network.heal()
+            cutLinksIntoCutOff()
             queue.push(.partition, at: now + faultDelay())
         case .membershipChange:
             guard !healing else { return }
             changeMembership()
             queue.push(.membershipChange, at: now + faultDelay())
+        case .promoteCutOff:
+            guard !healing else { return }
+            // Tried again each tick: an on-demand cluster has a leader only now and then.
+            if !promoteCutOff() { queue.push(.promoteCutOff, at: now + options.tickMicros) }
+        case .crashAfterPromotion(let learner, let index, let term, let attemptsLeft):
+            crashAfterPromotion(learner, index: index, term: term, attemptsLeft: attemptsLeft)
         case .crashLeader:
             guard !healing else { return }
             if let leader = ids.first(where: { nodes[$0]?.raft?.role == .leader }) {
@@ -210,6 +233,7 @@ public struct ClusterSimulation {
     mutating func startHealing() {
         healing = true
         network.heal()
+        cutOff = nil
         for id in ids {
             nodes[id]!.disk.randomFailureRate = 0
             nodes[id]!.disk.crashCountdown = nil
@@ -297,7 +321,7 @@ public struct ClusterSimulation {
     }
 
     mutating func restart(_ id: NodeID) {
-        guard var node = nodes[id], node.raft == nil else { return }
+        guard var node = nodes[id], node.raft == nil, id != downForGood else { return }
         // Recovery from disk; nothing in memory survived. A crash may strike recovery too.
         if options.tornWrites && !healing && random(below: 20) == 0 { node.disk.crashCountdown = Int(random(below: 6)) }
         let storage: NodeStorage
@@ -351,6 +375,7 @@ public struct ClusterSimulation {
             // One link, one way.
             network.cutOneWay(from: a, to: b)
         }
+        cutLinksIntoCutOff()
     }
 
     // MARK: - After every input
@@ -464,6 +489,65 @@ public struct ClusterSimulation {
             report.membershipChanges += 1
         }
         afterInput(leader)
+    }
+
+    /// The late-promotion fault, first half: cuts every link into a learner and has the
+    /// leader promote it, so the promotion can commit without it. False if it cannot yet.
+    mutating func promoteCutOff() -> Bool {
+        let leaders = ids.filter { nodes[$0]?.raft?.role == .leader }
+        guard let leader = leaders.max(by: { nodes[$0]!.raft!.term < nodes[$1]!.raft!.term }),
+              let membership = nodes[leader]?.raft?.membership,
+              let learner = pick(membership.learners) else { return false }
+        cutOff = learner
+        cutLinksIntoCutOff()
+        guard case .appended(let index, let term) = nodes[leader]!.raft!.changeMembership(.addVoter(learner)) else {
+            reconnectCutOff()
+            return false
+        }
+        report.membershipChanges += 1
+        afterInput(leader)
+        queue.push(.crashAfterPromotion(learner, index: index, term: term, attemptsLeft: 10), at: now + electionTimeout * 3)
+        return true
+    }
+
+    /// Second half: once the promotion has committed (applied somewhere), a voter other
+    /// than the learner — the leader if there is one — goes down for good and the
+    /// learner's links heal. The survivors need the learner's vote before it has heard of
+    /// its promotion. A promotion that never commits is given up.
+    mutating func crashAfterPromotion(_ learner: NodeID, index: UInt64, term: UInt64, attemptsLeft: Int) {
+        guard !healing else { return }
+        let promotion = committed[index].map { $0.entry.kind == .membership && $0.entry.term == term } ?? false
+        guard promotion else {
+            if attemptsLeft > 0 {
+                queue.push(.crashAfterPromotion(learner, index: index, term: term, attemptsLeft: attemptsLeft - 1), at: now + electionTimeout)
+            } else {
+                reconnectCutOff()
+            }
+            return
+        }
+        let live = ids.filter { $0 != learner && nodes[$0]?.raft != nil }
+        let voters = live.filter { id in nodes[id]!.raft!.membership.isVoter(id) }
+        guard let victim = voters.first(where: { nodes[$0]!.raft!.role == .leader }) ?? pick(voters) else {
+            reconnectCutOff()
+            return
+        }
+        crash(victim, powerLoss: random(below: 2) == 0)
+        downForGood = victim
+        report.latePromotions += 1
+        reconnectCutOff()
+    }
+
+    var electionTimeout: UInt64 { options.tickMicros * UInt64(options.electionTicks) }
+
+    mutating func cutLinksIntoCutOff() {
+        guard let cutOff else { return }
+        for id in ids where id != cutOff { network.cutOneWay(from: id, to: cutOff) }
+    }
+
+    mutating func reconnectCutOff() {
+        guard let learner = cutOff else { return }
+        cutOff = nil
+        for id in ids where id != learner { network.reconnect(from: id, to: learner) }
     }
 
     // MARK: - Invariants

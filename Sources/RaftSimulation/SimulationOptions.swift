@@ -35,6 +35,12 @@ public struct SimulationOptions: Sendable, Equatable {
     public var compactAfterEntries: Int = 0
     /// The leader now and then adds or removes a member (single-server changes).
     public var membershipChanges: Bool = false
+    /// Once a run: a learner is promoted while every link into it is cut, and once the
+    /// promotion has committed without it, another voter (the leader if it can) goes down
+    /// for good and the learner's links heal. The committed configuration needs the
+    /// promoted node's vote before its promotion reaches it. Such runs start with two or
+    /// three voters, the other nodes learners.
+    public var latePromotions: Bool = false
     /// Crash whichever node leads at this interval (0: never), restarting it an election
     /// timeout later: how long the cluster takes to elect anew.
     public var crashLeaderEveryMicros: UInt64 = 0
@@ -72,6 +78,8 @@ public struct SimulationOptions: Sendable, Equatable {
         o.durationMicros = 40 * o.tickMicros * UInt64(o.electionTicks)
         o.proposalsPerSecond = 1_000_000 / Double(o.tickMicros) / 2
         o.storageFaults = o.crashes && rng.next() % 4 == 0
+        // Drawn last, so every other setting of a seed is what it was before this fault.
+        o.latePromotions = rng.next() % 4 == 0
         return o
     }
 

@@ -20,6 +20,8 @@ public struct SimulationReport: Sendable {
     public var snapshotsTaken = 0
     public var snapshotsInstalled = 0
     public var membershipChanges = 0
+    /// Late promotions carried out: promoted while cut off, then another voter down for good.
+    public var latePromotions = 0
     public var finalProposalCommitted = false
     public var endMicros: UInt64 = 0
 
@@ -44,12 +46,12 @@ public struct SimulationReport: Sendable {
         var lines = [
             "seed \(options.seed): \(options.nodes) nodes, \(options.mode), \(options.profile) (+\(options.extraLoss) loss, \(options.duplication) dup), "
                 + "tick \(options.tickMicros / 1000) ms, crashes \(options.crashes), partitions \(options.partitions), torn writes \(options.tornWrites), storage faults \(options.storageFaults), "
-                + "compact after \(options.compactAfterEntries), membership changes \(options.membershipChanges)",
+                + "compact after \(options.compactAfterEntries), membership changes \(options.membershipChanges), late promotions \(options.latePromotions)",
             "  proposals \(proposals), committed \(committedProposals), elections \(electionMicros.count) "
                 + "(p50 \(ms(Self.percentile(electionMicros, 50))) ms), commit p50 \(ms(Self.percentile(commitMicros, 50))) ms "
                 + "p99 \(ms(Self.percentile(commitMicros, 99))) ms, \(messagesSent) messages, "
                 + "\(Int(bytesPerCommittedEntry)) B per committed entry, crashes \(crashes) (torn \(tornWrites), storage failures \(storageFailures)), "
-                + "snapshots \(snapshotsTaken) taken \(snapshotsInstalled) installed, \(membershipChanges) membership changes, "
+                + "snapshots \(snapshotsTaken) taken \(snapshotsInstalled) installed, \(membershipChanges) membership changes, \(latePromotions) late promotions, "
                 + "final proposal \(finalProposalCommitted ? "committed" : "NOT committed")",
         ]
         lines += violations.map { "  VIOLATION \($0)" }

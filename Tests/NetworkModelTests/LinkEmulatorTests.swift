@@ -36,6 +36,9 @@ import Testing
         #expect(e.transmit(from: 3, to: 1, bytes: 10, at: 0).isEmpty)
         #expect(e.transmit(from: 1, to: 2, bytes: 10, at: 0).count == 1)
         #expect(e.dropped.partition == 2)
+        e.reconnect(from: 3, to: 1)
+        #expect(e.transmit(from: 3, to: 1, bytes: 10, at: 0).count == 1)
+        #expect(e.transmit(from: 1, to: 3, bytes: 10, at: 0).isEmpty, "the other direction stays cut")
     }
 
     @Test func theRateLimitSpacesDatagramsAndItsQueueIsBounded() {

@@ -48,6 +48,24 @@ import RaftSimulation
         #expect(most, "\(report.summary)")
     }
 
+    /// The late-promotion fault alone: a learner promoted while every link into it is cut,
+    /// then (the promotion committed without it) another voter down for good. Two or three
+    /// voters grow to three or four, so the survivors need the promoted node's vote before
+    /// its promotion reaches it. With the old vote rule (a node that is not a voter in its
+    /// own log refuses) every one of these runs stalls.
+    @Test(arguments: Array(UInt64(1)...12))
+    func aPromotionReachingThePromotedNodeLateWhileAVoterIsDownStillElects(seed: UInt64) {
+        var options = SimulationOptions(seed: seed, profile: .piWifi)
+        options.nodes = [3, 4, 5][Int(seed % 3)]
+        options.mode = seed % 2 == 0 ? .stable : .onDemand(idleTicks: 0)
+        options.latePromotions = true
+        var simulation = ClusterSimulation(options)
+        let report = simulation.run()
+        let carriedOut = report.latePromotions == 1, passed = report.passed
+        #expect(carriedOut, "\(report.summary)")
+        #expect(passed, "\(report.summary)")
+    }
+
     @Test func theSimulationIsDeterministic() {
         var a = ClusterSimulation(.chaos(seed: 42))
         var b = ClusterSimulation(.chaos(seed: 42))

@@ -17,6 +17,7 @@ public enum SimulationRunner {
         public var tornWrites = 0
         public var snapshotsInstalled = 0
         public var membershipChanges = 0
+        public var latePromotions = 0
 
         public init() {}
 
@@ -29,6 +30,7 @@ public enum SimulationRunner {
             tornWrites = report.tornWrites
             snapshotsInstalled = report.snapshotsInstalled
             membershipChanges = report.membershipChanges
+            latePromotions = report.latePromotions
             failures = report.passed ? [] : [report]
         }
 
@@ -40,13 +42,14 @@ public enum SimulationRunner {
             tornWrites += other.tornWrites
             snapshotsInstalled += other.snapshotsInstalled
             membershipChanges += other.membershipChanges
+            latePromotions += other.latePromotions
             failures += other.failures
         }
 
         public var summary: String {
             "\(seeds) seeds: \(failures.count) failed; \(committed) of \(proposals) proposals committed; "
                 + "\(crashes) crashes (\(tornWrites) torn writes), \(snapshotsInstalled) snapshots installed, "
-                + "\(membershipChanges) membership changes"
+                + "\(membershipChanges) membership changes, \(latePromotions) late promotions"
         }
     }
 

@@ -71,7 +71,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The meaningful bytes: the sockaddr_in or sockaddr_in6 part of the storage.
-    private var addressBytes: [UInt8] {
+    var addressBytes: [UInt8] {
         withUnsafeBytes(of: storage) { Array($0.prefix(Int(length))) }
     }
 

@@ -37,6 +37,11 @@ public final class TransportEndpoint: @unchecked Sendable {
         /// Emulated conditions on every outgoing datagram (nil: the real network only).
         public var emulation: LinkEmulator.Conditions?
         public var emulationSeed: UInt64 = 1
+        /// Where the initiation timestamps' high-water mark is kept across restarts (load it
+        /// with `TimestampStateFile.load()` into `sessions.timestampFloor` before starting).
+        /// Nil: not kept — a node restarted with its clock behind then waits for its peers'
+        /// handshakes instead.
+        public var timestampState: TimestampStateFile?
 
         public init(id: NodeID, clusterID: ClusterID, protection: Protection, listen: SocketAddress, peers: [NodeID: PeerEntry]) {
             self.id = id
@@ -58,6 +63,7 @@ public final class TransportEndpoint: @unchecked Sendable {
         var delayed: [(time: UInt64, peer: NodeID, datagram: [UInt8])] = []
         var inbox: [(NodeID, OutgoingMessage)] = []
         var running = true
+        var timestampStoreFailures = 0
 
         mutating func add(_ peer: NodeID, _ entry: PeerEntry) {
             if let old = addresses[peer] { peerAt[old] = nil }
@@ -169,6 +175,12 @@ public final class TransportEndpoint: @unchecked Sendable {
         state.withLock { $0.core.counters }
     }
 
+    /// Times the timestamp high-water mark could not be written to `timestampState`
+    /// (each one a restart with the clock behind could then be refused as stale).
+    public var timestampStoreFailures: Int {
+        state.withLock { $0.timestampStoreFailures }
+    }
+
     public func hasSession(with peer: NodeID) -> Bool {
         state.withLock { $0.core.hasSession(with: peer) }
     }
@@ -186,11 +198,13 @@ public final class TransportEndpoint: @unchecked Sendable {
         var deliveries: [(NodeID, Message)] = []
         var giveUps: [(NodeID, UInt64)] = []
         var outgoing: [(NodeID, [UInt8])] = []
+        var addressed: [(SocketAddress, [UInt8])] = []
         while true {
             let now = MonotonicClock.nowMicros()
             deliveries.removeAll(keepingCapacity: true)
             giveUps.removeAll(keepingCapacity: true)
             outgoing.removeAll(keepingCapacity: true)
+            addressed.removeAll(keepingCapacity: true)
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
                 for (peer, message) in s.inbox { s.core.enqueue(message, to: peer, now: now) }
                 s.inbox = []
@@ -201,6 +215,12 @@ public final class TransportEndpoint: @unchecked Sendable {
                     s.core.receive(bytes, from: from, sourcePeer: s.peerAt[from], now: now, into: &deliveries)
                 }
                 let wakeAt = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
+                // The timestamp reservation is on disk before an initiation using it leaves.
+                if let floor = s.core.takeTimestampToPersist(), let file = configuration.timestampState, !file.store(floor) {
+                    s.timestampStoreFailures += 1
+                }
+                s.core.takeAddressedDatagrams(into: &addressed)
+                for (address, datagram) in addressed { socket.send(datagram, to: address) }
                 for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
                 s.delayed.sort { $0.time < $1.time }
                 while let first = s.delayed.first, first.time <= now {

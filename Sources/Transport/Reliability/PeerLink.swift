@@ -195,13 +195,14 @@ public struct PeerLink: Sendable {
         return (type >> 3) & 0x0F == FrameKind.fragment.rawValue
     }
 
-    /// A datagram with an empty payload (not ack-eliciting): tells a responder that the
-    /// handshake completed when there is nothing else to send. Nil if sealing failed.
-    public mutating func keepalive() -> [UInt8]? {
+    /// A datagram with an empty payload: tells a responder that the handshake completed
+    /// when there is nothing else to send; `ackEliciting`, the peer acknowledges it, so the
+    /// sender learns it arrived. Nil if sealing failed.
+    public mutating func keepalive(ackEliciting: Bool = false) -> [UInt8]? {
         guard let packet = PacketNumber(nextPacket) else { return nil }
         nextPacket += 1
         var datagram = DatagramSealer.newDatagram(payloadCapacity: 0)
-        guard sealer.seal(&datagram, packet: packet, ackEliciting: false) else { return nil }
+        guard sealer.seal(&datagram, packet: packet, ackEliciting: ackEliciting) else { return nil }
         stats.datagramsSent += 1
         stats.bytesSent += datagram.count
         return datagram
@@ -441,8 +442,8 @@ public struct PeerLink: Sendable {
         stats.datagramsReceived += 1
         stats.bytesReceived += datagram.payload.count + DatagramHeader.size
         if datagram.payload.isEmpty {
-            // A keepalive: authenticated by the session, carries nothing to acknowledge.
-            _ = acks.received(datagram.header.packetNumber.value, ackEliciting: false, at: now)
+            // A keepalive: authenticated by the session; acknowledged if it asks to be.
+            _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
             return []
         }
         let frames: [Message]

@@ -23,8 +23,13 @@ public enum DatagramDropReason: String, Error, Sendable, CaseIterable, Equatable
     case badMAC
     /// An initiation from a node not in the roster (or removed from it).
     case unknownPeer
-    /// Over the per-source initiation rate.
+    /// Over the per-source initiation rate (sources proven by mac2).
     case rateLimited
+    /// Under load, an initiation without a valid mac2: answered with a cookie reply for
+    /// its source address, no Diffie-Hellman.
+    case cookieRequired
+    /// Over the node's Diffie-Hellman budget for answering initiations.
+    case overBudget
     /// An initiation whose timestamp is not newer than one already accepted from that
     /// node: a replay, which must not reset the session.
     case staleInitiation

@@ -166,7 +166,7 @@ import Wire
         }
         // 5 % loss: 9,500 expected; allow a wide margin.
         #expect(delivered > 9_300 && delivered < 9_700)
-        #expect(e.dropped.loss == 10_000 - delivered)
+        #expect(e.dropped[.emulatedLoss] == 10_000 - delivered)
     }
 
     @Test func partitionsCutBothWaysOrOneWayAndHeal() {
@@ -178,7 +178,7 @@ import Wire
         e.partition([1, 2], [3])
         #expect(e.transmit(from: 3, to: 1, bytes: 10, at: 0).isEmpty)
         #expect(e.transmit(from: 1, to: 2, bytes: 10, at: 0).count == 1)
-        #expect(e.dropped.partition == 2)
+        #expect(e.dropped[.emulatedPartition] == 2)
     }
 
     @Test func theRateLimitSpacesDatagramsAndItsQueueIsBounded() {
@@ -190,7 +190,7 @@ import Wire
         _ = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
         _ = e.transmit(from: 1, to: 2, bytes: 1000, at: 0)
         #expect(e.transmit(from: 1, to: 2, bytes: 1000, at: 0).isEmpty, "queue of 4,000 bytes is full")
-        #expect(e.dropped.queueFull == 1)
+        #expect(e.dropped[.emulatedQueueFull] == 1)
     }
 }
 

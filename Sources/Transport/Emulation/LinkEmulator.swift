@@ -27,13 +27,8 @@ public struct LinkEmulator: Sendable {
     public private(set) var cut: Set<[NodeID]> = []
     private var rng: SeededRandom
     private var linkFreeAt: [[NodeID]: UInt64] = [:]
+    /// What it dropped (`emulatedLoss`, `emulatedPartition`, `emulatedQueueFull`).
     public private(set) var dropped = DropCounters()
-
-    public struct DropCounters: Sendable, Equatable {
-        public var loss = 0
-        public var partition = 0
-        public var queueFull = 0
-    }
 
     public init(_ conditions: Conditions, seed: UInt64) {
         defaultConditions = conditions
@@ -45,13 +40,13 @@ public struct LinkEmulator: Sendable {
     public mutating func transmit(from: NodeID, to: NodeID, bytes: Int, at now: UInt64) -> [UInt64] {
         let link = [from, to]
         if cut.contains(link) {
-            dropped.partition += 1
+            dropped.count(.emulatedPartition)
             return []
         }
         let conditions = links[link] ?? defaultConditions
         let profile = conditions.profile
         if chance(profile.loss) {
-            dropped.loss += 1
+            dropped.count(.emulatedLoss)
             return []
         }
         var departure = now
@@ -60,7 +55,7 @@ public struct LinkEmulator: Sendable {
             // Bytes already waiting ahead of this one, at the link's rate.
             let backlogBytes = Int((start - now) * profile.bitsPerSecond / 8 / 1_000_000)
             guard backlogBytes + bytes <= conditions.queueLimitBytes else {
-                dropped.queueFull += 1
+                dropped.count(.emulatedQueueFull)
                 return []
             }
             departure = start + UInt64(bytes) * 8 * 1_000_000 / profile.bitsPerSecond

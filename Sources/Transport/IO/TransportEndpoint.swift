@@ -54,6 +54,9 @@ public final class TransportEndpoint: @unchecked Sendable {
 
     public typealias MessageHandler = @Sendable (TransportEndpoint, NodeID, Message) -> Void
     public typealias GiveUpHandler = @Sendable (TransportEndpoint, NodeID, UInt64) -> Void
+    /// Whether a peer is reachable (false: messages to it were given up, or it has been
+    /// silent for `SessionConfig.unreachableAfterMicros` with something outstanding).
+    public typealias ReachabilityHandler = @Sendable (TransportEndpoint, NodeID, Bool) -> Void
 
     struct State {
         var core: TransportCore
@@ -121,10 +124,11 @@ public final class TransportEndpoint: @unchecked Sendable {
     }
 
     /// Starts the event loop thread.
-    public func start(onMessage: @escaping MessageHandler, onGiveUp: @escaping GiveUpHandler = { _, _, _ in }) {
+    public func start(onMessage: @escaping MessageHandler, onGiveUp: @escaping GiveUpHandler = { _, _, _ in },
+                      onReachability: @escaping ReachabilityHandler = { _, _, _ in }) {
         let thread = Thread { [self] in
             onThread.withLock { $0 = pthread_self() }
-            run(onMessage: onMessage, onGiveUp: onGiveUp)
+            run(onMessage: onMessage, onGiveUp: onGiveUp, onReachability: onReachability)
             finished.signal()
         }
         thread.name = "edgeraft-transport-\(configuration.id)"
@@ -166,8 +170,14 @@ public final class TransportEndpoint: @unchecked Sendable {
         state.withLock { $0.core.statistics(for: peer) }
     }
 
+    /// Every drop of this node, by reason: the core's (gate, handshakes, every peer
+    /// link) and the emulator's.
     public var drops: DropCounters {
-        state.withLock { $0.core.drops }
+        state.withLock { s in
+            var all = s.core.drops
+            if let emulator = s.emulator { all.add(emulator.dropped) }
+            return all
+        }
     }
 
     /// Handshake and session counters of this node.
@@ -190,7 +200,7 @@ public final class TransportEndpoint: @unchecked Sendable {
         _ = write(wakePipe.write, &byte, 1)
     }
 
-    private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler) {
+    private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler, onReachability: ReachabilityHandler) {
         // Read the socket only when poll said so: every needless recvfrom is a syscall.
         var readable = true
         // Kept across turns of the loop (emptied, capacity kept): no allocation per turn.
@@ -199,12 +209,14 @@ public final class TransportEndpoint: @unchecked Sendable {
         var giveUps: [(NodeID, UInt64)] = []
         var outgoing: [(NodeID, [UInt8])] = []
         var addressed: [(SocketAddress, [UInt8])] = []
+        var events: [TransportCore.PeerEvent] = []
         while true {
             let now = MonotonicClock.nowMicros()
             deliveries.removeAll(keepingCapacity: true)
             giveUps.removeAll(keepingCapacity: true)
             outgoing.removeAll(keepingCapacity: true)
             addressed.removeAll(keepingCapacity: true)
+            events.removeAll(keepingCapacity: true)
             let (running, timeout): (Bool, UInt64?) = state.withLock { s in
                 for (peer, message) in s.inbox { s.core.enqueue(message, to: peer, now: now) }
                 s.inbox = []
@@ -220,6 +232,7 @@ public final class TransportEndpoint: @unchecked Sendable {
                     s.timestampStoreFailures += 1
                 }
                 s.core.takeAddressedDatagrams(into: &addressed)
+                s.core.takeEvents(into: &events)
                 for (address, datagram) in addressed { socket.send(datagram, to: address) }
                 for (peer, datagram) in outgoing { transmit(datagram, to: peer, now: now, state: &s) }
                 s.delayed.sort { $0.time < $1.time }
@@ -232,6 +245,12 @@ public final class TransportEndpoint: @unchecked Sendable {
             }
             for (peer, message) in deliveries { onMessage(self, peer, message) }
             for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
+            for event in events {
+                switch event {
+                case .unreachable(let peer): onReachability(self, peer, false)
+                case .reachable(let peer): onReachability(self, peer, true)
+                }
+            }
             guard running else { return }
             // Messages a handler sent go out before waiting.
             if state.withLock({ !$0.inbox.isEmpty }) {

@@ -45,5 +45,10 @@ public struct SessionConfig: Sendable {
     /// time, so that the state file is written once per this span, not per handshake.
     public var timestampReservationMicros: UInt64 = 600_000_000
 
+    /// A peer counts as unreachable (`PeerEvent.unreachable`) when messages to it are
+    /// given up, or when this node has had something outstanding for it this long
+    /// without hearing from it.
+    public var unreachableAfterMicros: UInt64 = 5_000_000
+
     public init() {}
 }

@@ -46,6 +46,15 @@ public struct TransportCore: Sendable {
         public var initiationsSent = 0
     }
 
+    /// What the shell tells its user about a peer (the Node daemon tells Raft).
+    public enum PeerEvent: Sendable, Equatable {
+        /// Messages to it were given up, or it has been silent for
+        /// `SessionConfig.unreachableAfterMicros` while something was outstanding.
+        case unreachable(NodeID)
+        /// An authenticated datagram came from it after it was reported unreachable.
+        case reachable(NodeID)
+    }
+
     struct PendingInitiation: Sendable {
         var handshake: NoiseIKHandshake
         let index: UInt32
@@ -80,8 +89,11 @@ public struct TransportCore: Sendable {
         var unconfirmedByPeer = false
         var keepalivesLeft = 0
         var nextKeepaliveAt: UInt64 = 0
-        /// When an authenticated datagram of the current session last came.
+        /// When an authenticated datagram of any of its sessions last came.
         var lastHeardAt: UInt64 = 0
+        /// Since when this node has had something outstanding for the peer (nil: nothing).
+        var outstandingSince: UInt64?
+        var reportedUnreachable = false
         /// A responder's session awaiting its first datagram.
         var next: Session?
         /// `next` came from an initiation that said the peer holds no session: what the
@@ -118,6 +130,7 @@ public struct TransportCore: Sendable {
     private var budget: TokenBucket
     /// Datagrams to a source address rather than a peer (cookie replies).
     private var addressed: [(SocketAddress, [UInt8])] = []
+    private var events: [PeerEvent] = []
     private var lastTimestamp: UInt64
     /// Timestamps up to this are covered by what the shell persisted (or was asked to).
     private var reservedTimestamp: UInt64
@@ -155,6 +168,13 @@ public struct TransportCore: Sendable {
         return timestampToPersist
     }
 
+    /// Reachability changes since the last call, in order.
+    public mutating func takeEvents(into out: inout [PeerEvent]) {
+        guard !events.isEmpty else { return }
+        out += events
+        events = []
+    }
+
     /// Datagrams to source addresses (cookie replies) produced since the last call.
     public mutating func takeAddressedDatagrams(into out: inout [(SocketAddress, [UInt8])]) {
         guard !addressed.isEmpty else { return }
@@ -162,7 +182,15 @@ public struct TransportCore: Sendable {
         addressed = []
     }
 
-    public var drops: DropCounters { counters.drops }
+    /// Every drop of this node: the gate's and handshakes' (`counters.drops`) and every
+    /// peer link's, current and retired — each counted once, where it was decided.
+    public var drops: DropCounters {
+        var all = counters.drops
+        for peer in peers.indices {
+            if let stats = statistics(for: peers[peer].id) { all.add(stats.drops) }
+        }
+        return all
+    }
 
     // MARK: - Roster
 
@@ -350,11 +378,6 @@ public struct TransportCore: Sendable {
         }
     }
 
-    /// Counts a drop decided outside (the emulator).
-    public mutating func count(_ reason: DatagramDropReason) {
-        counters.drops.count(reason)
-    }
-
     private enum Slot { case current, next, previous }
 
     private mutating func receiveData(_ datagram: consuming [UInt8], sourcePeer: NodeID?, now: UInt64, into deliveries: inout [(NodeID, Message)]) {
@@ -365,7 +388,8 @@ public struct TransportCore: Sendable {
         }
         guard (header.kind == .sealed) == (identity != nil) else { return counters.drops.count(.wrongProtection) }
         guard let i = sessionIndex[header.receiverIndex] else {
-            counters.drops.count(.unknownSession)
+            // Insecure: the index is the sender's node id, and no such peer is in the roster.
+            counters.drops.count(header.kind == .plain ? .unknownPeer : .unknownSession)
             if let sourcePeer, let j = peerIndex[sourcePeer], !peers[j].revoked, peers[j].current == nil,
                peers[j].initiation == nil, peers[j].next == nil {
                 startInitiation(j, now: now)
@@ -396,9 +420,11 @@ public struct TransportCore: Sendable {
         case .success(let value): opened = value
         }
         if slot == .next { confirmNext(i, now: now) }
-        if slot != .previous {
-            peers[i].unconfirmedByPeer = false
-            peers[i].lastHeardAt = now
+        if slot != .previous { peers[i].unconfirmedByPeer = false }
+        peers[i].lastHeardAt = now
+        if peers[i].reportedUnreachable {
+            peers[i].reportedUnreachable = false
+            events.append(.reachable(peers[i].id))
         }
         let peer = peers[i].id
         let messages = slot == .previous
@@ -688,9 +714,31 @@ public struct TransportCore: Sendable {
             }
             if peers[i].keepalivesLeft > 0 { consider(peers[i].nextKeepaliveAt) }
         }
+        consider(updateReachability(i, now: now))
         for handle in peers[i].giveUps { gaveUp.append((peer, handle)) }
         peers[i].giveUps = []
         return wake
+    }
+
+    /// Reports the peer unreachable once when messages to it are given up or it stays
+    /// silent with something outstanding; returns when to look again.
+    private mutating func updateReachability(_ i: Int, now: UInt64) -> UInt64? {
+        let outstanding = !peers[i].waiting.isEmpty || peers[i].initiation != nil
+            || (peers[i].current?.link.outstanding ?? 0) > 0 || (peers[i].previous?.link.outstanding ?? 0) > 0
+        if !outstanding {
+            peers[i].outstandingSince = nil
+        } else if peers[i].outstandingSince == nil {
+            peers[i].outstandingSince = now
+        }
+        guard !peers[i].reportedUnreachable else { return nil }
+        let quietSince = max(peers[i].lastHeardAt, peers[i].outstandingSince ?? 0)
+        let deadline = quietSince > .max - configuration.sessions.unreachableAfterMicros ? .max : quietSince + configuration.sessions.unreachableAfterMicros
+        if !peers[i].giveUps.isEmpty || (outstanding && now >= deadline) {
+            peers[i].reportedUnreachable = true
+            events.append(.unreachable(peers[i].id))
+            return nil
+        }
+        return outstanding ? deadline : nil
     }
 
     // MARK: - Inspection
@@ -720,11 +768,7 @@ extension PeerStats {
         messagesRetransmitted += other.messagesRetransmitted
         packetsLost += other.packetsLost
         messagesGivenUp += other.messagesGivenUp
-        duplicatesDropped += other.duplicatesDropped
-        malformedDropped += other.malformedDropped
-        reassemblyDropped += other.reassemblyDropped
-        messageNumbersRefused += other.messageNumbersRefused
-        acksForUnsentIgnored += other.acksForUnsentIgnored
+        drops.add(other.drops)
         batchBytesRaw += other.batchBytesRaw
         batchBytesSent += other.batchBytesSent
     }

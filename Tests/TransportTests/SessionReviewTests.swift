@@ -188,4 +188,34 @@ import Wire
         net.run(for: 100_000)
         #expect(Self.terms(net, at: 2, from: 1) == Array(1..<12))
     }
+
+    // MARK: - Minor findings
+
+    /// Before: a message to a node not in the roster vanished without a report.
+    @Test func aMessageToANodeNotInTheRosterIsReportedGivenUp() {
+        var net = CoreNetwork(nodes: [1, 2])
+        net.send(1, 9, Self.vote(1), handle: 99)
+        net.run(for: 10_000)
+        #expect(net.gaveUp[1]!.contains { $0.peer == 9 && $0.handle == 99 })
+    }
+
+    /// Before: a session was used for as long as no rekey replaced it.
+    @Test func aSessionPastRejectAfterTimeIsNeverUsed() {
+        var sessions = SessionConfig()
+        sessions.rejectAfterMicros = 2_000_000
+        var net = CoreNetwork(nodes: [1, 2], sessions: sessions)
+        net.send(1, 2, Self.vote(1))
+        net.run(for: 200_000)
+        let first = net.cores[1]!.peers[0].current?.localIndex
+        #expect(first != nil)
+        net.run(for: 2_500_000)
+        #expect(net.cores[1]!.peers[0].current?.localIndex != first, "replaced")
+        net.send(1, 2, Self.vote(2))
+        net.run(for: 200_000)
+        #expect(Self.terms(net, at: 2, from: 1) == [1, 2])
+        let old = net.sent.first { $0.from == 1 && $0.to == 2 && DatagramKind.of($0.bytes) == .sealed }
+        let before = net.cores[2]!.drops[.unknownSession]
+        net.inject(old?.bytes ?? [], to: 2, from: 1)
+        #expect(net.cores[2]!.drops[.unknownSession] == before + 1, "its datagrams are refused")
+    }
 }

@@ -6,6 +6,10 @@ public struct SessionConfig: Sendable {
     /// …or after sending this many packets (the nonce counter is 40 bits; WireGuard's 2^60
     /// does not fit).
     public var rekeyAfterPackets: UInt64 = 1 << 36
+    /// A session this old is never used again (WireGuard's reject-after-time, 180 s): if
+    /// no rekey succeeded by then, it is retired, what it had not had acknowledged is given
+    /// up (reported), and messages wait for a new session.
+    public var rejectAfterMicros: UInt64 = 180_000_000
     /// An initiation without a response is sent again (new ephemeral key, new timestamp)
     /// after this long while there is still something to send. A responder whose new
     /// session is not confirmed this long after its response, and that has messages for

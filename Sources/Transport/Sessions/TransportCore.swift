@@ -131,6 +131,8 @@ public struct TransportCore: Sendable {
     /// Datagrams to a source address rather than a peer (cookie replies).
     private var addressed: [(SocketAddress, [UInt8])] = []
     private var events: [PeerEvent] = []
+    /// Reliable messages for nodes not in the roster: given up at the next poll.
+    private var strayGiveUps: [(NodeID, UInt64)] = []
     private var lastTimestamp: UInt64
     /// Timestamps up to this are covered by what the shell persisted (or was asked to).
     private var reservedTimestamp: UInt64
@@ -269,9 +271,12 @@ public struct TransportCore: Sendable {
 
     /// Queues a message for `peer`. It goes on the current session, or waits for one
     /// (starting a handshake if none is under way). A message for a node not in the
-    /// roster is given up at once.
+    /// roster is given up at once (reported at the next poll).
     public mutating func enqueue(_ message: OutgoingMessage, to peer: NodeID, now: UInt64) {
-        guard let i = peerIndex[peer] else { return }
+        guard let i = peerIndex[peer] else {
+            if message.reliable { strayGiveUps.append((peer, message.handle)) }
+            return
+        }
         peers[i].dirty = true
         guard !peers[i].revoked else {
             if message.reliable { peers[i].giveUps.append(message.handle) }
@@ -489,7 +494,8 @@ public struct TransportCore: Sendable {
         // Under load only a proven source (valid mac2) gets Diffie-Hellman; the others get
         // a cookie for their address. The per-source limit counts proven sources only, so a
         // spoofer cannot spend a real peer's tokens.
-        if cookies?.hasValidMAC2(datagram, from: source, now: now) == true {
+        let claimsCookie = datagram[HandshakeInitiation.mac2Offset...].contains { $0 != 0 }
+        if claimsCookie, cookies?.hasValidMAC2(datagram, from: source, now: now) == true {
             guard limiter.allow(source, now: now) else { return counters.drops.count(.rateLimited) }
         } else if !unproven.take(now: now) {
             if let reply = cookies?.reply(to: message, from: source, now: now) { addressed.append((source, reply)) }
@@ -626,6 +632,8 @@ public struct TransportCore: Sendable {
     /// send and give up. Returns the earliest time to call again (nil: only on input).
     public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
         var next: UInt64?
+        gaveUp += strayGiveUps
+        strayGiveUps = []
         for i in peers.indices {
             if peers[i].dirty || peers[i].wakeAt.map({ $0 <= now }) == true {
                 peers[i].dirty = false
@@ -671,6 +679,13 @@ public struct TransportCore: Sendable {
                     consider(limit)
                 }
             }
+            // Reject-after-time: a session this old is never used again.
+            if let current = peers[i].current, now >= current.establishedAt + config.rejectAfterMicros {
+                retire(i, \.current)
+                peers[i].unconfirmedByPeer = false
+                if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }
+            }
+            if let current = peers[i].current { consider(current.establishedAt + config.rejectAfterMicros) }
             // The replaced session's grace is over: what it still has moves to the current.
             if peers[i].previous != nil {
                 if now >= peers[i].previousUntil {

@@ -16,12 +16,14 @@ public enum DecodeCheck {
         [datagram(bytes, limits), payload(bytes, limits), decisionEntry(bytes, limits), outcomeEntry(bytes, limits), handshake(bytes)]
     }
 
-    /// Decodes `bytes` as a handshake initiation or response (by its first byte).
+    /// Decodes `bytes` as a handshake initiation, response or cookie reply (by its first byte).
     public static func handshake(_ bytes: [UInt8]) -> Outcome {
         do {
             switch DatagramKind.of(bytes) {
             case .initiation?:
                 return try HandshakeInitiation.decode(bytes).encode() == bytes ? .accepted : .notCanonical("initiation re-encodes differently")
+            case .response? where CookieReply.isCookieReply(bytes):
+                return try CookieReply.decode(bytes).encode() == bytes ? .accepted : .notCanonical("cookie reply re-encodes differently")
             case .response?:
                 return try HandshakeResponse.decode(bytes).encode() == bytes ? .accepted : .notCanonical("response re-encodes differently")
             default:

@@ -94,7 +94,15 @@ import Wire
         #expect(hex.count == 64)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID().uuidString)").path
         try (hex + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect(throws: ClusterKey.LoadError.untrusted(path: path, reason: "mode 644; chmod 600")) { try ClusterKey.load(file: path, environment: [:]) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         _ = try ClusterKey.load(file: path, environment: [:])
+        let link = path + ".link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        #expect(throws: ClusterKey.LoadError.self) { try ClusterKey.load(file: link, environment: [:]) }
         _ = try ClusterKey.load(file: nil, environment: [ClusterKey.environmentVariable: hex])
     }
 

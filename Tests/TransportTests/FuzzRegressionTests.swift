@@ -45,6 +45,6 @@ import Wire
             .seal(payload: Array(bytes.dropFirst()), packet: try #require(PacketNumber(3)), ackEliciting: true)
         let opened = try gate.open(datagram, clusterID: 1).get()
         #expect(link.receive(opened, now: 0).isEmpty)
-        #expect(link.statistics.malformedDropped == 1)
+        #expect(link.statistics.drops[.malformed] == 1)
     }
 }

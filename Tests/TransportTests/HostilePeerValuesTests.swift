@@ -110,7 +110,7 @@ import Wire
             let nothingDelivered = link.receive(try Self.opened(frames, packet: packet), now: packet).isEmpty
             #expect(nothingDelivered)
         }
-        #expect(link.statistics.messageNumbersRefused == 4_200) // counted
+        #expect(link.statistics.drops[.messageNumberRefused] == 4_200) // counted
         let genuine = try Self.opened([.sequence(MessageSequence(number: 0)), Self.message(7)], packet: 47)
         let deliveries = link.receive(genuine, now: 100)
         #expect(deliveries == [Self.message(7)])
@@ -139,7 +139,7 @@ import Wire
         let stats = h.link(1, 2).statistics
         #expect(stats.packetsLost == 0, "before: 9 packets declared lost")
         #expect(stats.messagesRetransmitted == 0, "before: retransmissions of every message")
-        #expect(stats.acksForUnsentIgnored == 1) // counted
+        #expect(stats.drops[.ackForUnsent] == 1) // counted
         #expect(h.link(1, 2).outstanding == 0)
     }
 
@@ -198,7 +198,7 @@ import Wire
         #expect(pair.deliveredAtTwo == [first, second], "before: the second was acknowledged, refused and lost")
         #expect(pair.gaveUpAtOne.isEmpty)
         #expect(pair.one.outstanding == 0)
-        #expect(pair.two.statistics.reassemblyDropped > 0, "the refusal really happened")
+        #expect(pair.two.statistics.drops[.reassemblyRefused] > 0, "the refusal really happened")
     }
 
     @Test func aMessageTooLargeForTheReassemblyBytesIsGivenUpNotAcknowledged() {

@@ -199,7 +199,7 @@ import Wire
             let opened = try accepted.get()
             #expect(link.receive(opened, now: UInt64(i)).isEmpty)
         }
-        #expect(link.statistics.reassemblyDropped == 196, "all but the 4 allowed reassemblies")
+        #expect(link.statistics.drops[.reassemblyRefused] == 196, "all but the 4 allowed reassemblies")
         // A genuine message still gets through.
         var payload: [UInt8] = []
         MessageSequence(number: 500).encodeFrame(into: &payload, last: false)

@@ -37,6 +37,10 @@ import Testing
         case .response(let m):
             #expect(pinned.count == HandshakeResponse.size && DatagramKind.of(pinned) == .response)
             #expect(try HandshakeResponse.decode(pinned) == m)
+        case .cookieReply(let m):
+            #expect(pinned.count == CookieReply.size && DatagramKind.of(pinned) == .response && CookieReply.isCookieReply(pinned))
+            #expect(try CookieReply.decode(pinned) == m)
+            #expect(throws: WireError.self) { try HandshakeResponse.decode(pinned) }
         }
     }
 

@@ -43,7 +43,14 @@ public enum WireInspector {
         case .initiation?:
             do {
                 let m = try HandshakeInitiation.decode(bytes)
-                return .success("handshake initiation cluster=\(m.clusterID) sender=\(m.sender) sender-index=\(m.senderIndex) (Noise message \(m.noise.count) B, mac1 \(Hex.string(m.mac1)))")
+                return .success("handshake initiation cluster=\(m.clusterID) sender=\(m.sender) sender-index=\(m.senderIndex) (Noise message \(m.noise.count) B, mac1 \(Hex.string(m.mac1)), mac2 \(Hex.string(m.mac2)))")
+            } catch {
+                return .failure(Failure(description: error.description))
+            }
+        case .response? where CookieReply.isCookieReply(bytes):
+            do {
+                let m = try CookieReply.decode(bytes)
+                return .success("cookie reply cluster=\(m.clusterID) receiver-index=\(m.receiverIndex) (nonce \(Hex.string(m.nonce)), sealed cookie \(m.sealedCookie.count) B)")
             } catch {
                 return .failure(Failure(description: error.description))
             }

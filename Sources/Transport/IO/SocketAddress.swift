@@ -73,8 +73,13 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// The meaningful bytes (the sockaddr_in or sockaddr_in6 part of the storage), lent in
     /// place: every received datagram's sender is looked up by address, and a copy into an
     /// array per comparison and per hash cost three allocations a datagram.
-    private func withAddressBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    func withAddressBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0.prefix(Int(length)))) }
+    }
+
+    /// The meaningful bytes, copied (for a cookie bound to the address).
+    var addressBytes: [UInt8] {
+        withAddressBytes { Array($0) }
     }
 
     /// Formatted on demand: receiving a datagram should not pay for text it never shows.

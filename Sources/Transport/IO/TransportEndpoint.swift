@@ -38,6 +38,11 @@ public final class TransportEndpoint: @unchecked Sendable {
         /// Emulated conditions on every outgoing datagram (nil: the real network only).
         public var emulation: LinkEmulator.Conditions?
         public var emulationSeed: UInt64 = 1
+        /// Where the initiation timestamps' high-water mark is kept across restarts (load it
+        /// with `TimestampStateFile.load()` into `sessions.timestampFloor` before starting).
+        /// Nil: not kept — a node restarted with its clock behind then waits for its peers'
+        /// handshakes instead.
+        public var timestampState: TimestampStateFile?
 
         public init(id: NodeID, clusterID: ClusterID, protection: Protection, listen: SocketAddress, peers: [NodeID: PeerEntry]) {
             self.id = id
@@ -50,6 +55,9 @@ public final class TransportEndpoint: @unchecked Sendable {
 
     public typealias MessageHandler = @Sendable (TransportEndpoint, NodeID, Message) -> Void
     public typealias GiveUpHandler = @Sendable (TransportEndpoint, NodeID, UInt64) -> Void
+    /// Whether a peer is reachable (false: messages to it were given up, or it has been
+    /// silent for `SessionConfig.unreachableAfterMicros` with something outstanding).
+    public typealias ReachabilityHandler = @Sendable (TransportEndpoint, NodeID, Bool) -> Void
 
     struct State {
         var core: TransportCore
@@ -59,6 +67,7 @@ public final class TransportEndpoint: @unchecked Sendable {
         var delayed: [(time: UInt64, peer: NodeID, datagram: [UInt8])] = []
         var inbox: [(NodeID, OutgoingMessage)] = []
         var running = true
+        var timestampStoreFailures = 0
 
         mutating func add(_ peer: NodeID, _ entry: PeerEntry) {
             if let old = addresses[peer] { peerAt[old] = nil }
@@ -120,10 +129,11 @@ public final class TransportEndpoint: @unchecked Sendable {
     }
 
     /// Starts the event loop thread.
-    public func start(onMessage: @escaping MessageHandler, onGiveUp: @escaping GiveUpHandler = { _, _, _ in }) {
+    public func start(onMessage: @escaping MessageHandler, onGiveUp: @escaping GiveUpHandler = { _, _, _ in },
+                      onReachability: @escaping ReachabilityHandler = { _, _, _ in }) {
         let thread = Thread { [self] in
             onThread.withLock { $0 = pthread_self() }
-            run(onMessage: onMessage, onGiveUp: onGiveUp)
+            run(onMessage: onMessage, onGiveUp: onGiveUp, onReachability: onReachability)
             finished.signal()
         }
         thread.name = "edgeraft-transport-\(configuration.id)"
@@ -165,13 +175,25 @@ public final class TransportEndpoint: @unchecked Sendable {
         state.withLock { $0.core.statistics(for: peer) }
     }
 
+    /// Every drop of this node, by reason: the core's (gate, handshakes, every peer
+    /// link) and the emulator's.
     public var drops: DropCounters {
-        state.withLock { $0.core.drops }
+        state.withLock { s in
+            var all = s.core.drops
+            if let emulator = s.emulator { all.add(emulator.dropped) }
+            return all
+        }
     }
 
     /// Handshake and session counters of this node.
     public var counters: TransportCore.Counters {
         state.withLock { $0.core.counters }
+    }
+
+    /// Times the timestamp high-water mark could not be written to `timestampState`
+    /// (each one a restart with the clock behind could then be refused as stale).
+    public var timestampStoreFailures: Int {
+        state.withLock { $0.timestampStoreFailures }
     }
 
     public func hasSession(with peer: NodeID) -> Bool {
@@ -183,7 +205,7 @@ public final class TransportEndpoint: @unchecked Sendable {
         _ = write(wakePipe.write, &byte, 1)
     }
 
-    private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler) {
+    private func run(onMessage: MessageHandler, onGiveUp: GiveUpHandler, onReachability: ReachabilityHandler) {
         // Read the socket only when poll said so: every needless recvfrom is a syscall.
         var readable = true
         // Kept across turns of the loop (emptied, capacity kept): no allocation per turn.
@@ -191,12 +213,15 @@ public final class TransportEndpoint: @unchecked Sendable {
         var deliveries: [(NodeID, Message)] = []
         var giveUps: [(NodeID, UInt64)] = []
         var outgoing: [(NodeID, [UInt8])] = []
+        var addressed: [(SocketAddress, [UInt8])] = []
+        var events: [TransportCore.PeerEvent] = []
         while true {
             let now = MonotonicClock.nowMicros()
             // `deliveries`, `outgoing` and the inbox are emptied by popping (each element
             // moved out, the capacity kept): emptying them in one call destroyed their
             // tuples through the runtime's generic path, thousands of instructions a turn.
             giveUps.removeAll(keepingCapacity: true)
+            if !events.isEmpty { events.removeAll(keepingCapacity: true) }
             state.withLock { s in
                 if readable { socket.receiveAll(into: &batch) }
                 batch.reverse()
@@ -214,6 +239,14 @@ public final class TransportEndpoint: @unchecked Sendable {
                 s.inbox.reverse()
                 while let (peer, message) = s.inbox.popLast() { s.core.enqueue(message, to: peer, now: now) }
                 let wakeAt = s.core.poll(now: now, datagrams: &outgoing, gaveUp: &giveUps)
+                // The timestamp reservation is on disk before an initiation using it leaves.
+                if let floor = s.core.takeTimestampToPersist(), let file = configuration.timestampState, !file.store(floor) {
+                    s.timestampStoreFailures += 1
+                }
+                s.core.takeAddressedDatagrams(into: &addressed)
+                s.core.takeEvents(into: &events)
+                addressed.reverse()
+                while let (address, datagram) = addressed.popLast() { socket.send(datagram, to: address) }
                 outgoing.reverse()
                 while let (peer, datagram) = outgoing.popLast() { transmit(datagram, to: peer, now: now, state: &s) }
                 s.delayed.sort { $0.time < $1.time }
@@ -225,6 +258,12 @@ public final class TransportEndpoint: @unchecked Sendable {
                 return (s.running, next == .max ? nil : next)
             }
             for (peer, handle) in giveUps { onGiveUp(self, peer, handle) }
+            for event in events {
+                switch event {
+                case .unreachable(let peer): onReachability(self, peer, false)
+                case .reachable(let peer): onReachability(self, peer, true)
+                }
+            }
             guard running else { return acknowledgeBeforeStopping() }
             // Messages a handler sent go out before waiting.
             if state.withLock({ !$0.inbox.isEmpty }) {

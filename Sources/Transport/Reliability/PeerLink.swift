@@ -31,13 +31,9 @@ public struct PeerStats: Sendable, Equatable {
     public var messagesRetransmitted = 0
     public var packetsLost = 0
     public var messagesGivenUp = 0
-    public var duplicatesDropped = 0
-    public var malformedDropped = 0
-    public var reassemblyDropped = 0
-    /// Message numbers outside the window above the delivered floor (`DeliveredSet`).
-    public var messageNumbersRefused = 0
-    /// Acks naming a packet this link never sent: ignored whole.
-    public var acksForUnsentIgnored = 0
+    /// What this peer's links dropped after authentication (duplicates, malformed
+    /// payloads, refused message numbers, acks for unsent packets, reassembly).
+    public var drops = DropCounters()
     /// Entry-batch bytes before and after compression, for the compression ratio.
     public var batchBytesRaw = 0
     public var batchBytesSent = 0
@@ -126,7 +122,7 @@ public struct PeerLink: Sendable {
         s.smoothedRTTMicros = rtt.smoothedMicros
         s.rttVariationMicros = rtt.variationMicros
         s.timeoutMicros = rtt.timeoutMicros
-        s.reassemblyDropped = reassembler.dropped
+        s.drops.add(reassembler.drops)
         return s
     }
 
@@ -195,13 +191,14 @@ public struct PeerLink: Sendable {
         return (type >> 3) & 0x0F == FrameKind.fragment.rawValue
     }
 
-    /// A datagram with an empty payload (not ack-eliciting): tells a responder that the
-    /// handshake completed when there is nothing else to send. Nil if sealing failed.
-    public mutating func keepalive() -> [UInt8]? {
+    /// A datagram with an empty payload: tells a responder that the handshake completed
+    /// when there is nothing else to send; `ackEliciting`, the peer acknowledges it, so the
+    /// sender learns it arrived. Nil if sealing failed.
+    public mutating func keepalive(ackEliciting: Bool = false) -> [UInt8]? {
         guard let packet = PacketNumber(nextPacket) else { return nil }
         nextPacket += 1
         var datagram = DatagramSealer.newDatagram(payloadCapacity: 0)
-        guard sealer.seal(&datagram, packet: packet, ackEliciting: false) else { return nil }
+        guard sealer.seal(&datagram, packet: packet, ackEliciting: ackEliciting) else { return nil }
         stats.datagramsSent += 1
         stats.bytesSent += datagram.count
         return datagram
@@ -446,19 +443,19 @@ public struct PeerLink: Sendable {
         stats.datagramsReceived += 1
         stats.bytesReceived += datagram.payload.count + DatagramHeader.size
         if datagram.payload.isEmpty {
-            // A keepalive: authenticated by the session, carries nothing to acknowledge.
-            _ = acks.received(datagram.header.packetNumber.value, ackEliciting: false, at: now)
+            // A keepalive: authenticated by the session; acknowledged if it asks to be.
+            _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
             return []
         }
         let frames: [Message]
         do {
             frames = try Payload.decode(datagram.payload)
         } catch {
-            stats.malformedDropped += 1
+            stats.drops.count(.malformed)
             return []
         }
         if acks.contains(datagram.header.packetNumber.value) {
-            stats.duplicatesDropped += 1
+            stats.drops.count(.duplicate)
             return []
         }
         // The packet is acknowledged only after its frames are taken: a fragment the
@@ -477,16 +474,16 @@ public struct PeerLink: Sendable {
                 onAck(ack, now)
             case .sequence(let sequence):
                 guard i + 1 < frames.count, !Self.isTransportFrame(frames[i + 1]) else {
-                    stats.malformedDropped += 1
+                    stats.drops.count(.malformed)
                     return deliveries
                 }
                 i += 1
                 guard delivered.admits(sequence.number) else {
-                    stats.messageNumbersRefused += 1
+                    stats.drops.count(.messageNumberRefused)
                     break
                 }
                 guard !delivered.contains(sequence.number) else {
-                    stats.duplicatesDropped += 1
+                    stats.drops.count(.duplicate)
                     break
                 }
                 if case .fragment(let fragment) = frames[i] {
@@ -506,7 +503,7 @@ public struct PeerLink: Sendable {
                 }
             case .fragment:
                 // Fragments only travel as reliable messages.
-                stats.malformedDropped += 1
+                stats.drops.count(.malformed)
             default:
                 deliveries.append(frames[i])
             }
@@ -526,7 +523,7 @@ public struct PeerLink: Sendable {
         guard let messages = try? Payload.decode(payload),
               !messages.contains(where: { Self.isTransportFrame($0) || { if case .fragment = $0 { true } else { false } }($0) })
         else {
-            stats.malformedDropped += 1
+            stats.drops.count(.malformed)
             return []
         }
         return messages
@@ -535,7 +532,7 @@ public struct PeerLink: Sendable {
     private mutating func onAck(_ ack: AckFrame, _ now: UInt64) {
         // Acks for packets never sent prove nothing; trusting `largest` would declare
         // every packet in flight lost.
-        guard ack.largest < nextPacket else { return stats.acksForUnsentIgnored += 1 }
+        guard ack.largest < nextPacket else { return stats.drops.count(.ackForUnsent) }
         let newly = sent.keys.filter { pn in ack.ranges.contains { $0.lowest <= pn && pn <= $0.highest } }
         guard let largestNew = newly.max() else { return }
         if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {

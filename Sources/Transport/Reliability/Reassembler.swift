@@ -42,7 +42,7 @@ struct Reassembler: Sendable {
     let limits: Limits
     private(set) var partials: [UInt64: Partial] = [:]
     private(set) var expired: [UInt64] = []
-    private(set) var dropped = 0
+    private(set) var drops = DropCounters()
 
     init(limits: Limits = Limits()) {
         self.limits = limits
@@ -76,14 +76,14 @@ struct Reassembler: Sendable {
     }
 
     private mutating func refuse() -> Outcome {
-        dropped += 1
+        drops.count(.reassemblyRefused)
         return .refused
     }
 
     mutating func expire(_ now: UInt64) {
         for (id, partial) in partials where now >= partial.startedAt && now - partial.startedAt >= limits.timeoutMicros {
             partials[id] = nil
-            dropped += 1
+            drops.count(.reassemblyExpired)
             expired.append(id)
         }
         if expired.count > Self.expiredRemembered { expired.removeFirst(expired.count - Self.expiredRemembered) }

@@ -11,6 +11,9 @@ public struct ClusterKey: Sendable {
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {
         case unreadable(path: String, reason: String)
+        /// Group or others may access the file, it is not a regular file (symbolic links
+        /// are refused), or it belongs to another user.
+        case untrusted(path: String, reason: String)
         case notHex(source: String)
         case wrongLength(source: String, bytes: Int)
         case missing
@@ -18,6 +21,7 @@ public struct ClusterKey: Sendable {
         public var description: String {
             switch self {
             case .unreadable(let path, let reason): "cannot read the cluster key file \(path): \(reason)"
+            case .untrusted(let path, let reason): "the cluster key file \(path) is not trusted: \(reason)"
             case .notHex(let source): "the cluster key in \(source) is not hexadecimal"
             case .wrongLength(let source, let bytes): "the cluster key in \(source) has \(bytes) bytes; it must have \(ClusterKey.byteCount) (64 hex digits)"
             case .missing: "no cluster key: give --key-file PATH or set \(ClusterKey.environmentVariable) (or run with --insecure for local benchmarks only)"
@@ -55,13 +59,19 @@ public struct ClusterKey: Sendable {
     /// The key from `file` if given, else from the environment.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(LoadError) -> ClusterKey {
         if let file {
-            let text: String
+            let bytes: [UInt8]
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
+                bytes = try SecretFile.contents(of: file)
             } catch {
-                throw .unreadable(path: file, reason: (error as NSError).localizedDescription)
+                switch error {
+                case .unreadable(let reason): throw .unreadable(path: file, reason: reason)
+                case .notRegularFile: throw .untrusted(path: file, reason: "not a regular file")
+                case .wrongOwner(let uid): throw .untrusted(path: file, reason: "owned by uid \(uid)")
+                case .tooOpen(let mode): throw .untrusted(path: file, reason: "mode \(String(mode, radix: 8)); chmod 600")
+                case .tooLarge: throw .notHex(source: file)
+                }
             }
-            return try ClusterKey(hex: text, source: file)
+            return try ClusterKey(hex: String(decoding: bytes, as: UTF8.self), source: file)
         }
         if let value = environment[environmentVariable] {
             return try ClusterKey(hex: value, source: environmentVariable)

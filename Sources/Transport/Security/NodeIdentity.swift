@@ -40,6 +40,10 @@ public struct NodeIdentity: Sendable {
         case unreadable(path: String, reason: String)
         /// Group or others may read or write it: the key must be treated as leaked.
         case tooOpen(path: String, mode: UInt32)
+        /// Not a regular file (a symbolic link, a directory, a device…).
+        case notRegularFile(path: String)
+        /// Owned by another user, who could have written or replaced it.
+        case wrongOwner(path: String, uid: UInt32)
         case malformed(path: String)
         case exists(path: String)
         case unwritable(path: String, reason: String)
@@ -48,6 +52,8 @@ public struct NodeIdentity: Sendable {
             switch self {
             case .unreadable(let path, let reason): "cannot read the node key file \(path): \(reason)"
             case .tooOpen(let path, let mode): "the node key file \(path) has mode \(String(mode, radix: 8)); only its owner may have access (chmod 600)"
+            case .notRegularFile(let path): "the node key file \(path) is not a regular file (symbolic links are refused)"
+            case .wrongOwner(let path, let uid): "the node key file \(path) belongs to uid \(uid), not to this user"
             case .malformed(let path): "the node key file \(path) does not hold a private key (64 hex digits)"
             case .exists(let path): "\(path) exists already; refusing to overwrite a key"
             case .unwritable(let path, let reason): "cannot write the node key file \(path): \(reason)"
@@ -92,20 +98,23 @@ public struct NodeIdentity: Sendable {
         return identity
     }
 
-    /// Reads the private key at `path`; refuses a file that group or others may access.
+    /// Reads the private key at `path`; refuses a symbolic link, anything but a regular
+    /// file owned by this user, and a file that group or others may access.
     public static func load(from path: String) throws(LoadError) -> NodeIdentity {
-        var info = stat()
-        guard stat(path, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        let mode = UInt32(info.st_mode) & 0o777
-        guard mode & 0o077 == 0 else { throw .tooOpen(path: path, mode: mode) }
-        // A key file is 65 bytes; anything much larger is not one (and is not read whole).
-        guard info.st_size <= 256 else { throw .malformed(path: path) }
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            // A key file is 65 bytes; anything much larger is not one (and is not read whole).
+            bytes = try SecretFile.contents(of: path)
         } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+            switch error {
+            case .unreadable(let reason): throw .unreadable(path: path, reason: reason)
+            case .notRegularFile: throw .notRegularFile(path: path)
+            case .wrongOwner(let uid): throw .wrongOwner(path: path, uid: uid)
+            case .tooOpen(let mode): throw .tooOpen(path: path, mode: mode)
+            case .tooLarge: throw .malformed(path: path)
+            }
         }
+        let text = String(decoding: bytes, as: UTF8.self)
         guard let bytes = hexBytes(text.trimmingCharacters(in: .whitespacesAndNewlines)),
               let identity = NodeIdentity(privateKeyBytes: bytes)
         else { throw .malformed(path: path) }

@@ -8,17 +8,20 @@ import Wire
 /// from `wallClockMicros`.
 ///
 /// Rules (docs/transport.md, "Sessions"):
-/// - Whichever side first has something to send initiates; messages wait until a session
-///   is confirmed (`maxQueuedMessages` per peer; past it, or past their deadline, they are
-///   given up). If both initiate at once, the lower node id's initiation wins.
+/// - Whichever side first has something to send initiates; without a session messages
+///   wait until one is confirmed (`maxQueuedMessages` per peer; past it, or past their
+///   deadline, they are given up). If both initiate at once, the lower node id's
+///   initiation wins (it yields after `collisionYieldAfter` attempts of its own).
 /// - The initiator confirms a session on the response; the responder on the first
-///   authenticated datagram of it (the initiator sends a keepalive if it has nothing else).
-/// - A confirmed new session retires the old one: its datagrams are refused from then on,
-///   and every reliable message it had not had acknowledged is given up (reported) — or,
-///   when the peer said in its initiation that it holds no session (it restarted), sent
-///   again on the new session, which the new process has not seen (fragmented messages
-///   excepted: given up). Messages sent while a new session is under way wait for it, so
-///   that the old link only finishes what it has.
+///   authenticated datagram of it (the initiator sends ack-eliciting keepalives until it
+///   hears from the peer on it).
+/// - A rekey runs in the background: messages go on the current session until the new
+///   one is confirmed. The replaced session keeps receiving and finishing what it had in
+///   flight for `rekeyGraceMicros`; what it then still had not had acknowledged moves to
+///   the new session. When the peer said in its initiation that it holds no session (it
+///   restarted), the old session is dead: messages wait for the new one, and what the old
+///   one had not had acknowledged moves at once. Fragmented messages are given up
+///   (reported) instead of moved.
 public struct TransportCore: Sendable {
     public struct Configuration: Sendable {
         public var id: NodeID
@@ -43,10 +46,25 @@ public struct TransportCore: Sendable {
         public var initiationsSent = 0
     }
 
+    /// What the shell tells its user about a peer (the Node daemon tells Raft).
+    public enum PeerEvent: Sendable, Equatable {
+        /// Messages to it were given up, or it has been silent for
+        /// `SessionConfig.unreachableAfterMicros` while something was outstanding.
+        case unreachable(NodeID)
+        /// An authenticated datagram came from it after it was reported unreachable.
+        case reachable(NodeID)
+    }
+
     struct PendingInitiation: Sendable {
         var handshake: NoiseIKHandshake
         let index: UInt32
         let sentAt: UInt64
+        /// How many initiations in a row this one is (1: the first).
+        let attempt: Int
+        /// Its mac1: a cookie reply to it carries this as associated data.
+        let mac1: [UInt8]
+        /// It carried a mac2 (this node had a cookie from the peer).
+        let hadMAC2: Bool
     }
 
     struct Peer: Sendable {
@@ -54,10 +72,28 @@ public struct TransportCore: Sendable {
         /// Nil: insecure mode, or removed from the roster.
         var publicKey: NodePublicKey?
         var revoked = false
-        /// mac1 key of messages to this peer.
+        /// mac1 key of messages to this peer, and the key of its cookie replies.
         var macKey: SymmetricKey?
+        var cookieKey: SymmetricKey?
+        /// The last cookie this peer gave this node (mac2 of initiations to it), and when.
+        var cookie: [UInt8]?
+        var cookieAt: UInt64 = 0
         /// The confirmed session everything is sent on.
         var current: Session?
+        /// The session `current` replaced, receiving and finishing its in-flight messages
+        /// until `previousUntil`.
+        var previous: Session?
+        var previousUntil: UInt64 = 0
+        /// `current` is this node's initiation and nothing authenticated came on it yet:
+        /// keepalives go until something does.
+        var unconfirmedByPeer = false
+        var keepalivesLeft = 0
+        var nextKeepaliveAt: UInt64 = 0
+        /// When an authenticated datagram of any of its sessions last came.
+        var lastHeardAt: UInt64 = 0
+        /// Since when this node has had something outstanding for the peer (nil: nothing).
+        var outstandingSince: UInt64?
+        var reportedUnreachable = false
         /// A responder's session awaiting its first datagram.
         var next: Session?
         /// `next` came from an initiation that said the peer holds no session: what the
@@ -70,7 +106,6 @@ public struct TransportCore: Sendable {
         var newestTimestamp: UInt64 = 0
         /// Handshake datagrams to send.
         var handshakes: [[UInt8]] = []
-        var sendKeepalive = false
         var giveUps: [UInt64] = []
         /// Counters of retired sessions' links.
         var retired = PeerStats()
@@ -83,12 +118,25 @@ public struct TransportCore: Sendable {
     private let identity: NodeIdentity?
     private let psk: [UInt8]?
     private let ownMacKey: SymmetricKey?
+    private var cookies: CookieChecker?
     var peers: [Peer] = []
     private var peerIndex: [NodeID: Int] = [:]
     /// Session index → peer slot: current, next and pending-initiation indices.
     private var sessionIndex: [UInt32: Int] = [:]
     private var limiter: InitiationRateLimiter
-    private var lastTimestamp: UInt64 = 0
+    /// Initiations without a proven source: when empty, this node is under load.
+    private var unproven: TokenBucket
+    /// The node's Diffie-Hellman budget for answering initiations.
+    private var budget: TokenBucket
+    /// Datagrams to a source address rather than a peer (cookie replies).
+    private var addressed: [(SocketAddress, [UInt8])] = []
+    private var events: [PeerEvent] = []
+    /// Reliable messages for nodes not in the roster: given up at the next poll.
+    private var strayGiveUps: [(NodeID, UInt64)] = []
+    private var lastTimestamp: UInt64
+    /// Timestamps up to this are covered by what the shell persisted (or was asked to).
+    private var reservedTimestamp: UInt64
+    private var timestampToPersist: UInt64?
     public private(set) var counters = Counters()
 
     public init(_ configuration: Configuration, wallClockMicros: @escaping @Sendable () -> UInt64 = { WallClock.nowMicros() }) {
@@ -98,17 +146,53 @@ public struct TransportCore: Sendable {
         case .sealed(let identity, let presharedKey):
             self.identity = identity
             psk = presharedKey?.bytes
-            ownMacKey = HandshakeMAC.key(for: identity.publicKey)
+            ownMacKey = HandshakeMAC.key(for: identity.publicKey, psk: presharedKey?.bytes)
+            cookies = CookieChecker(localPublicKey: identity.publicKey, psk: presharedKey?.bytes)
         case .insecure:
             identity = nil
             psk = nil
             ownMacKey = nil
+            cookies = nil
         }
-        limiter = InitiationRateLimiter(
-            ratePerSecond: configuration.sessions.initiationsPerSecond, burst: configuration.sessions.initiationBurst)
+        let sessions = configuration.sessions
+        limiter = InitiationRateLimiter(ratePerSecond: sessions.initiationsPerSecond, burst: sessions.initiationBurst)
+        unproven = TokenBucket(ratePerSecond: sessions.unprovenInitiationsPerSecond, burst: sessions.unprovenInitiationBurst)
+        budget = TokenBucket(ratePerSecond: sessions.handshakesPerSecond, burst: sessions.handshakeBurst)
+        lastTimestamp = sessions.timestampFloor
+        reservedTimestamp = sessions.timestampFloor
     }
 
-    public var drops: DropCounters { counters.drops }
+    /// A timestamp the shell must persist (and pass back as `SessionConfig.timestampFloor`
+    /// after a restart) before sending this poll's datagrams; nil when none is due. Every
+    /// initiation timestamp this node sends is at most the last value handed out here.
+    public mutating func takeTimestampToPersist() -> UInt64? {
+        defer { timestampToPersist = nil }
+        return timestampToPersist
+    }
+
+    /// Reachability changes since the last call, in order.
+    public mutating func takeEvents(into out: inout [PeerEvent]) {
+        guard !events.isEmpty else { return }
+        out += events
+        events = []
+    }
+
+    /// Datagrams to source addresses (cookie replies) produced since the last call.
+    public mutating func takeAddressedDatagrams(into out: inout [(SocketAddress, [UInt8])]) {
+        guard !addressed.isEmpty else { return }
+        out += addressed
+        addressed = []
+    }
+
+    /// Every drop of this node: the gate's and handshakes' (`counters.drops`) and every
+    /// peer link's, current and retired — each counted once, where it was decided.
+    public var drops: DropCounters {
+        var all = counters.drops
+        for peer in peers.indices {
+            if let stats = statistics(for: peers[peer].id) { all.add(stats.drops) }
+        }
+        return all
+    }
 
     // MARK: - Roster
 
@@ -121,12 +205,15 @@ public struct TransportCore: Sendable {
             close(i)
             peers[i].revoked = false
             peers[i].publicKey = publicKey
-            peers[i].macKey = publicKey.map(HandshakeMAC.key(for:))
+            peers[i].macKey = publicKey.map { HandshakeMAC.key(for: $0, psk: psk) }
+            peers[i].cookieKey = publicKey.map { CookieChecker.sealKey(for: $0, psk: psk) }
+            peers[i].cookie = nil
             peers[i].newestTimestamp = 0
             return
         }
         peerIndex[peer] = peers.count
-        var entry = Peer(id: peer, publicKey: publicKey, macKey: publicKey.map(HandshakeMAC.key(for:)))
+        var entry = Peer(id: peer, publicKey: publicKey, macKey: publicKey.map { HandshakeMAC.key(for: $0, psk: psk) },
+                         cookieKey: publicKey.map { CookieChecker.sealKey(for: $0, psk: psk) })
         if identity == nil {
             // Insecure: one plain link per peer, found by the sender's id in the header.
             entry.current = Session(
@@ -146,6 +233,8 @@ public struct TransportCore: Sendable {
         peers[i].revoked = true
         peers[i].publicKey = nil
         peers[i].macKey = nil
+        peers[i].cookieKey = nil
+        peers[i].cookie = nil
     }
 
     public func isInRoster(_ peer: NodeID) -> Bool {
@@ -156,6 +245,8 @@ public struct TransportCore: Sendable {
     private mutating func close(_ i: Int) {
         retire(i, \.current)
         retire(i, \.next)
+        retire(i, \.previous)
+        peers[i].unconfirmedByPeer = false
         if let pending = peers[i].initiation { sessionIndex[pending.index] = nil }
         peers[i].initiation = nil
         peers[i].giveUps += peers[i].waiting.map(\.handle)
@@ -180,15 +271,19 @@ public struct TransportCore: Sendable {
 
     /// Queues a message for `peer`. It goes on the current session, or waits for one
     /// (starting a handshake if none is under way). A message for a node not in the
-    /// roster is given up at once.
+    /// roster is given up at once (reported at the next poll).
     public mutating func enqueue(_ message: OutgoingMessage, to peer: NodeID, now: UInt64) {
-        guard let i = peerIndex[peer] else { return }
+        guard let i = peerIndex[peer] else {
+            if message.reliable { strayGiveUps.append((peer, message.handle)) }
+            return
+        }
         peers[i].dirty = true
         guard !peers[i].revoked else {
             if message.reliable { peers[i].giveUps.append(message.handle) }
             return
         }
-        if peers[i].current != nil, peers[i].initiation == nil, peers[i].next == nil {
+        if sendsOnCurrent(i) {
+            // A rekey under way does not hold messages back: the current session is valid.
             peers[i].current?.link.enqueue(message)
             return
         }
@@ -208,6 +303,12 @@ public struct TransportCore: Sendable {
         if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }
     }
 
+    /// Whether new messages go on the current session: there is one, and the peer has not
+    /// told (by a fresh initiation) that it restarted and so no longer holds it.
+    private func sendsOnCurrent(_ i: Int) -> Bool {
+        peers[i].current != nil && !(peers[i].next != nil && peers[i].nextFromFreshPeer)
+    }
+
     private mutating func freshIndex() -> UInt32 {
         while true {
             let candidate = UInt32.random(in: 1...UInt32.max)
@@ -215,14 +316,21 @@ public struct TransportCore: Sendable {
         }
     }
 
-    /// A timestamp newer than every one this node sent before, also across restarts (wall
-    /// clock, µs): a replayed initiation cannot pass for a new one.
+    /// A timestamp newer than every one this node sent before, also across restarts: the
+    /// wall clock (µs), but never below the last one + 1 nor the persisted floor — an
+    /// RTC-less node restarted with its clock behind still sends newer ones. Reserves
+    /// ahead and asks the shell to persist the reservation (`takeTimestampToPersist`).
     private mutating func nextTimestamp() -> UInt64 {
-        lastTimestamp = max(wallClockMicros(), lastTimestamp + 1)
+        lastTimestamp = max(wallClockMicros(), lastTimestamp == .max ? .max : lastTimestamp + 1)
+        if lastTimestamp > reservedTimestamp {
+            let span = configuration.sessions.timestampReservationMicros
+            reservedTimestamp = lastTimestamp > .max - span ? .max : lastTimestamp + span
+            timestampToPersist = reservedTimestamp
+        }
         return lastTimestamp
     }
 
-    private mutating func startInitiation(_ i: Int, now: UInt64) {
+    private mutating func startInitiation(_ i: Int, now: UInt64, attempt: Int = 1) {
         guard let identity, let remote = peers[i].publicKey, let macKey = peers[i].macKey else { return }
         if let old = peers[i].initiation { sessionIndex[old.index] = nil }
         let index = freshIndex()
@@ -237,9 +345,16 @@ public struct TransportCore: Sendable {
         guard let noise = try? handshake.writeInitiation(ephemeral: Curve25519.KeyAgreement.PrivateKey(), payload: timestamp) else { return }
         counters.diffieHellman += handshake.diffieHellmanCount - before
         var message = header + noise
-        message += HandshakeMAC.mac(message[...], key: macKey)
+        let mac1 = HandshakeMAC.mac(message[...], key: macKey)
+        message += mac1
+        let cookie = peers[i].cookie.flatMap { now < peers[i].cookieAt + configuration.sessions.cookieLifetimeMicros ? $0 : nil }
+        if let cookie {
+            message += HandshakeMAC.mac2(message, cookie: cookie)
+        } else {
+            message += [UInt8](repeating: 0, count: HandshakeMAC.size)
+        }
         sessionIndex[index] = i
-        peers[i].initiation = PendingInitiation(handshake: handshake, index: index, sentAt: now)
+        peers[i].initiation = PendingInitiation(handshake: handshake, index: index, sentAt: now, attempt: attempt, mac1: mac1, hadMAC2: cookie != nil)
         peers[i].handshakes.append(message)
         peers[i].dirty = true
         counters.initiationsSent += 1
@@ -259,6 +374,8 @@ public struct TransportCore: Sendable {
             receiveData(datagram, sourcePeer: sourcePeer, now: now, into: &deliveries)
         case .initiation?:
             receiveInitiation(datagram, from: source, now: now)
+        case .response? where CookieReply.isCookieReply(datagram):
+            receiveCookieReply(datagram, now: now)
         case .response?:
             receiveResponse(datagram, now: now)
         case nil:
@@ -266,12 +383,7 @@ public struct TransportCore: Sendable {
         }
     }
 
-    /// Counts a drop decided outside (the emulator).
-    public mutating func count(_ reason: DatagramDropReason) {
-        counters.drops.count(reason)
-    }
-
-    private enum Slot { case current, next }
+    private enum Slot { case current, next, previous }
 
     /// Reads or changes peer slot `i` where it lies. An array's getter copies the element,
     /// and a `Peer` holds two links: reading one field through it retained and released
@@ -286,7 +398,8 @@ public struct TransportCore: Sendable {
         }
         guard (header.kind == .sealed) == (identity != nil) else { return counters.drops.count(.wrongProtection) }
         guard let i = sessionIndex[header.receiverIndex] else {
-            counters.drops.count(.unknownSession)
+            // Insecure: the index is the sender's node id, and no such peer is in the roster.
+            counters.drops.count(header.kind == .plain ? .unknownPeer : .unknownSession)
             if let sourcePeer, let j = peerIndex[sourcePeer], !peers[j].revoked, peers[j].current == nil,
                peers[j].initiation == nil, peers[j].next == nil {
                 startInitiation(j, now: now)
@@ -297,6 +410,7 @@ public struct TransportCore: Sendable {
         let (found, peer) = inPlace(i) { p -> (Slot?, NodeID) in
             if p.current?.localIndex == index { return (.current, p.id) }
             if p.next?.localIndex == index { return (.next, p.id) }
+            if p.previous?.localIndex == index { return (.previous, p.id) }
             return (nil, p.id)
         }
         // Otherwise a pending initiation's index: no keys yet.
@@ -305,6 +419,7 @@ public struct TransportCore: Sendable {
         switch slot {
         case .current: result = peers[i].current?.opener.open(datagram, header: header)
         case .next: result = peers[i].next?.opener.open(datagram, header: header)
+        case .previous: result = peers[i].previous?.opener.open(datagram, header: header)
         }
         guard let result else { return counters.drops.count(.unknownSession) }
         let opened: OpenedDatagram
@@ -313,17 +428,43 @@ public struct TransportCore: Sendable {
         case .success(let value): opened = value
         }
         if slot == .next { confirmNext(i, now: now) }
-        let messages = peers[i].current?.link.receive(opened, now: now) ?? []
+        let unreachableBefore = inPlace(i) { p -> Bool in
+            if slot != .previous { p.unconfirmedByPeer = false }
+            p.lastHeardAt = now
+            defer { p.reportedUnreachable = false }
+            return p.reportedUnreachable
+        }
+        if unreachableBefore { events.append(.reachable(peer)) }
+        let messages = slot == .previous
+            ? peers[i].previous?.link.receive(opened, now: now) ?? []
+            : peers[i].current?.link.receive(opened, now: now) ?? []
         for message in messages { deliveries.append((peer, message)) }
         peers[i].dirty = true
     }
 
     /// The responder's new session got its first datagram: it replaces the current one.
     private mutating func confirmNext(_ i: Int, now: UInt64) {
-        let kept = retire(i, \.current, keeping: peers[i].nextFromFreshPeer)
-        peers[i].current = peers[i].next
+        guard let session = peers[i].next else { return }
+        let peerRestarted = peers[i].nextFromFreshPeer
         peers[i].next = nil
         peers[i].nextFromFreshPeer = false
+        replaceCurrent(i, with: session, peerRestarted: peerRestarted, now: now)
+    }
+
+    /// A confirmed new session becomes the current one. The old one stays receiving for
+    /// the grace period (its in-flight messages move over at its end) — unless the peer
+    /// restarted, when it is dead and what it had not had acknowledged moves at once.
+    private mutating func replaceCurrent(_ i: Int, with session: Session, peerRestarted: Bool, now: UInt64) {
+        // A previous session still in its grace period gives way to this one's.
+        var kept = retire(i, \.previous, keeping: true)
+        if peerRestarted {
+            kept += retire(i, \.current, keeping: true)
+        } else if peers[i].current != nil {
+            peers[i].previous = peers[i].current
+            peers[i].previousUntil = now + configuration.sessions.rekeyGraceMicros
+        }
+        peers[i].current = session
+        peers[i].unconfirmedByPeer = false
         counters.sessionsEstablished += 1
         for message in kept { peers[i].current?.link.adopt(message) }
         flushWaiting(i)
@@ -349,8 +490,21 @@ public struct TransportCore: Sendable {
         guard HandshakeMAC.verify(datagram, key: ownMacKey) else { return counters.drops.count(.badMAC) }
         guard let i = peerIndex[message.sender], !peers[i].revoked, let expected = peers[i].publicKey, let peerMacKey = peers[i].macKey
         else { return counters.drops.count(.unknownPeer) }
-        if peers[i].initiation != nil && configuration.id < message.sender { return counters.drops.count(.handshakeCollision) }
-        guard limiter.allow(source, now: now) else { return counters.drops.count(.rateLimited) }
+        if let pending = peers[i].initiation, configuration.id < message.sender,
+           pending.attempt < configuration.sessions.collisionYieldAfter {
+            return counters.drops.count(.handshakeCollision)
+        }
+        // Under load only a proven source (valid mac2) gets Diffie-Hellman; the others get
+        // a cookie for their address. The per-source limit counts proven sources only, so a
+        // spoofer cannot spend a real peer's tokens.
+        let claimsCookie = datagram[HandshakeInitiation.mac2Offset...].contains { $0 != 0 }
+        if claimsCookie, cookies?.hasValidMAC2(datagram, from: source, now: now) == true {
+            guard limiter.allow(source, now: now) else { return counters.drops.count(.rateLimited) }
+        } else if !unproven.take(now: now) {
+            if let reply = cookies?.reply(to: message, from: source, now: now) { addressed.append((source, reply)) }
+            return counters.drops.count(.cookieRequired)
+        }
+        guard budget.take(now: now) else { return counters.drops.count(.overBudget) }
 
         let header = Array(datagram[0..<HandshakeInitiation.headerSize])
         var handshake = NoiseIKHandshake.responder(
@@ -366,7 +520,16 @@ public struct TransportCore: Sendable {
         guard payload.count == 9, payload[8] & ~1 == 0 else { return counters.drops.count(.malformed) }
         let timestamp = payload[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         let fresh = payload[8] & 1 != 0
-        guard timestamp > peers[i].newestTimestamp else { return counters.drops.count(.staleInitiation) }
+        guard timestamp > peers[i].newestTimestamp else {
+            // Authentic but not newer: a replay, or the peer restarted with its clock behind
+            // and no floor. When the peer has been silent on the current session for a retry
+            // interval, a handshake of this node's own (timestamped by its clock) gets a
+            // session either way; a replay costs at most a background rekey.
+            if peers[i].initiation == nil && peers[i].next == nil && now >= peers[i].lastHeardAt + configuration.sessions.handshakeRetryMicros {
+                startInitiation(i, now: now)
+            }
+            return counters.drops.count(.staleInitiation)
+        }
 
         let before = handshake.diffieHellmanCount
         guard let noise = try? handshake.writeResponse(ephemeral: Curve25519.KeyAgreement.PrivateKey(), payload: []),
@@ -423,16 +586,45 @@ public struct TransportCore: Sendable {
               let receiveKey = ChaChaPolyAEAD(key: SymmetricKey(data: keys.receive))
         else { return counters.drops.count(.authentication) }
         peers[i].initiation = nil
-        retire(i, \.current)
-        // An unconfirmed session of the peer's own initiation loses to this one.
+        // An unconfirmed session of the peer's own initiation loses to this one; if it came
+        // from a fresh initiation, the current session is dead.
+        let peerRestarted = peers[i].next != nil && peers[i].nextFromFreshPeer
         retire(i, \.next)
-        peers[i].current = Session(
+        peers[i].nextFromFreshPeer = false
+        let session = Session(
             localIndex: pending.index, remoteIndex: message.senderIndex, sendKey: sendKey, receiveKey: receiveKey, sendKeyID: Self.fingerprint(keys.send),
             peer: peers[i].id, clusterID: configuration.clusterID, config: configuration.link, now: now, initiator: true)
         sessionIndex[pending.index] = i
-        counters.sessionsEstablished += 1
-        flushWaiting(i)
-        peers[i].sendKeepalive = true
+        replaceCurrent(i, with: session, peerRestarted: peerRestarted, now: now)
+        peers[i].unconfirmedByPeer = true
+        peers[i].keepalivesLeft = configuration.sessions.confirmationKeepalives
+        peers[i].nextKeepaliveAt = now
+    }
+
+    /// A cookie reply to this node's pending initiation: its next initiation to the peer
+    /// carries mac2 under the cookie (sent at the retry timer, as WireGuard does).
+    private mutating func receiveCookieReply(_ datagram: [UInt8], now: UInt64) {
+        guard identity != nil else { return counters.drops.count(.wrongProtection) }
+        let reply: CookieReply
+        do {
+            reply = try CookieReply.decode(datagram)
+        } catch {
+            return counters.drops.count(.malformed)
+        }
+        guard reply.clusterID == configuration.clusterID else { return counters.drops.count(.wrongCluster) }
+        guard let i = sessionIndex[reply.receiverIndex], let pending = peers[i].initiation,
+              pending.index == reply.receiverIndex, let key = peers[i].cookieKey
+        else { return counters.drops.count(.unknownSession) }
+        guard let cookie = CookieChecker.open(reply, mac1: pending.mac1, key: key) else { return counters.drops.count(.authentication) }
+        peers[i].cookie = cookie
+        peers[i].cookieAt = now
+        // Once per initiation sent without a cookie, the next goes at once (with mac2);
+        // a reply to one that had mac2 waits for the retry timer, so replies cannot loop.
+        if !pending.hadMAC2 {
+            sessionIndex[pending.index] = nil
+            peers[i].initiation = nil
+            startInitiation(i, now: now, attempt: pending.attempt + 1)
+        }
     }
 
     static func fingerprint(_ key: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: key).prefix(8)) }
@@ -443,6 +635,8 @@ public struct TransportCore: Sendable {
     /// send and give up. Returns the earliest time to call again (nil: only on input).
     public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
         var next: UInt64?
+        gaveUp += strayGiveUps
+        strayGiveUps = []
         for i in peers.indices {
             if peers[i].dirty || peers[i].wakeAt.map({ $0 <= now }) == true {
                 peers[i].dirty = false
@@ -471,15 +665,39 @@ public struct TransportCore: Sendable {
             if let pending = peers[i].initiation, now >= pending.sentAt + config.handshakeRetryMicros {
                 sessionIndex[pending.index] = nil
                 peers[i].initiation = nil
-                if !peers[i].waiting.isEmpty || peers[i].current != nil { startInitiation(i, now: now) }
+                if !peers[i].waiting.isEmpty || peers[i].current != nil { startInitiation(i, now: now, attempt: pending.attempt + 1) }
             }
-            // A responder's session whose initiator never confirmed it (its first datagram
-            // lost, or it went away) does not hold the peer's traffic back for long.
-            if let unconfirmed = peers[i].next, now >= unconfirmed.establishedAt + 3 * config.handshakeRetryMicros {
-                retire(i, \.next)
-                if !peers[i].waiting.isEmpty { startInitiation(i, now: now) }
+            // A responder's session whose initiator never confirmed it (its keepalives
+            // lost, or it went away) does not hold the peer's traffic back: with messages
+            // for the peer, this node initiates after one retry interval; without, the
+            // session is dropped after three.
+            if let unconfirmed = peers[i].next {
+                let outstanding = !peers[i].waiting.isEmpty || (peers[i].current?.link.outstanding ?? 0) > 0
+                let limit = unconfirmed.establishedAt + (outstanding ? 1 : 3) * config.handshakeRetryMicros
+                if now >= limit {
+                    retire(i, \.next)
+                    peers[i].nextFromFreshPeer = false
+                    if outstanding && peers[i].initiation == nil { startInitiation(i, now: now) }
+                } else {
+                    consider(limit)
+                }
             }
-            if let unconfirmed = peers[i].next { consider(unconfirmed.establishedAt + 3 * config.handshakeRetryMicros) }
+            // Reject-after-time: a session this old is never used again.
+            if let current = peers[i].current, now >= current.establishedAt + config.rejectAfterMicros {
+                retire(i, \.current)
+                peers[i].unconfirmedByPeer = false
+                if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }
+            }
+            consider(inPlace(i) { $0.current?.establishedAt }.map { $0 + config.rejectAfterMicros })
+            // The replaced session's grace is over: what it still has moves to the current.
+            if peers[i].previous != nil {
+                if now >= peers[i].previousUntil {
+                    let kept = retire(i, \.previous, keeping: true)
+                    for message in kept { peers[i].current?.link.adopt(message) }
+                } else {
+                    consider(peers[i].previousUntil)
+                }
+            }
             let rekey = inPlace(i) { p -> (due: Bool, time: UInt64)? in
                 guard case .none = p.initiation, case .none = p.next,
                       let due = p.current?.rekeyDue(now: now, config: config),
@@ -494,16 +712,29 @@ public struct TransportCore: Sendable {
         }
         for message in peers[i].handshakes { datagrams.append((peer, message)) }
         peers[i].handshakes = []
+        if let output = peers[i].previous?.link.poll(now: now) {
+            for datagram in output.datagrams { datagrams.append((peer, datagram)) }
+            peers[i].giveUps += output.gaveUp
+            consider(output.nextWakeupMicros)
+        }
         let before = datagrams.count
         if let output = peers[i].current?.link.poll(now: now) {
             for datagram in output.datagrams { datagrams.append((peer, datagram)) }
             peers[i].giveUps += output.gaveUp
             consider(output.nextWakeupMicros)
         }
-        if peers[i].sendKeepalive {
-            peers[i].sendKeepalive = false
-            if datagrams.count == before, let keepalive = peers[i].current?.link.keepalive() { datagrams.append((peer, keepalive)) }
+        if peers[i].unconfirmedByPeer && peers[i].keepalivesLeft > 0 {
+            if datagrams.count > before {
+                // Data went out: it elicits an ack, which confirms as well.
+                peers[i].nextKeepaliveAt = now + config.confirmationKeepaliveMicros
+            } else if now >= peers[i].nextKeepaliveAt, let keepalive = peers[i].current?.link.keepalive(ackEliciting: true) {
+                datagrams.append((peer, keepalive))
+                peers[i].keepalivesLeft -= 1
+                peers[i].nextKeepaliveAt = now + config.confirmationKeepaliveMicros
+            }
+            if peers[i].keepalivesLeft > 0 { consider(peers[i].nextKeepaliveAt) }
         }
+        consider(updateReachability(i, now: now))
         for handle in peers[i].giveUps { gaveUp.append((peer, handle)) }
         peers[i].giveUps = []
         return wake
@@ -516,9 +747,37 @@ public struct TransportCore: Sendable {
             inPlace(i) { p in
                 p.current?.link.acknowledgeNow()
                 p.next?.link.acknowledgeNow()
+                p.previous?.link.acknowledgeNow()
                 p.dirty = true
             }
         }
+    }
+
+    /// Reports the peer unreachable once when messages to it are given up or it stays
+    /// silent with something outstanding; returns when to look again.
+    private mutating func updateReachability(_ i: Int, now: UInt64) -> UInt64? {
+        let after = configuration.sessions.unreachableAfterMicros
+        let (unreachable, lookAgain) = inPlace(i) { p -> (NodeID?, UInt64?) in
+            var initiating = false
+            if case .some = p.initiation { initiating = true }
+            let outstanding = !p.waiting.isEmpty || initiating
+                || (p.current?.link.outstanding ?? 0) > 0 || (p.previous?.link.outstanding ?? 0) > 0
+            if !outstanding {
+                p.outstandingSince = nil
+            } else if p.outstandingSince == nil {
+                p.outstandingSince = now
+            }
+            guard !p.reportedUnreachable else { return (nil, nil) }
+            let quietSince = max(p.lastHeardAt, p.outstandingSince ?? 0)
+            let deadline = quietSince > .max - after ? .max : quietSince + after
+            if !p.giveUps.isEmpty || (outstanding && now >= deadline) {
+                p.reportedUnreachable = true
+                return (p.id, nil)
+            }
+            return (nil, outstanding ? deadline : nil)
+        }
+        if let unreachable { events.append(.unreachable(unreachable)) }
+        return lookAgain
     }
 
     // MARK: - Inspection
@@ -527,6 +786,7 @@ public struct TransportCore: Sendable {
     public func statistics(for peer: NodeID) -> PeerStats? {
         guard let i = peerIndex[peer] else { return nil }
         var stats = peers[i].current?.link.statistics ?? PeerStats()
+        if let previous = peers[i].previous?.link.statistics { stats.accumulate(previous) }
         stats.accumulate(peers[i].retired)
         return stats
     }
@@ -547,11 +807,7 @@ extension PeerStats {
         messagesRetransmitted += other.messagesRetransmitted
         packetsLost += other.packetsLost
         messagesGivenUp += other.messagesGivenUp
-        duplicatesDropped += other.duplicatesDropped
-        malformedDropped += other.malformedDropped
-        reassemblyDropped += other.reassemblyDropped
-        messageNumbersRefused += other.messageNumbersRefused
-        acksForUnsentIgnored += other.acksForUnsentIgnored
+        drops.add(other.drops)
         batchBytesRaw += other.batchBytesRaw
         batchBytesSent += other.batchBytesSent
     }

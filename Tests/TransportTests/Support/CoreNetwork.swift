@@ -43,12 +43,15 @@ struct CoreNetwork {
 
     /// (Re)starts node `id` with its identity and the whole roster: a restart forgets
     /// everything but the key.
-    mutating func start(_ id: NodeID, identity: NodeIdentity? = nil, claiming: NodeID? = nil) {
+    /// `clockBehind`: this node's wall clock runs that far behind the others' (an RTC-less
+    /// Pi after a restart); `timestampFloor`: the high-water mark it persisted before.
+    mutating func start(_ id: NodeID, identity: NodeIdentity? = nil, claiming: NodeID? = nil, clockBehind: UInt64 = 0, timestampFloor: UInt64 = 0) {
         var configuration = TransportCore.Configuration(
             id: claiming ?? id, clusterID: 5, protection: .sealed(identity ?? identities[id]!, presharedKey: psk))
         configuration.sessions = sessions
+        configuration.sessions.timestampFloor = timestampFloor
         let clock = self.clock
-        var core = TransportCore(configuration, wallClockMicros: { clock.read() })
+        var core = TransportCore(configuration, wallClockMicros: { clock.read() - clockBehind })
         for (peer, key) in identities where peer != (claiming ?? id) { core.addPeer(peer, publicKey: key.publicKey) }
         cores[id] = core
         delivered[id] = delivered[id] ?? []
@@ -64,7 +67,7 @@ struct CoreNetwork {
         guard DatagramKind.of(bytes) == .sealed, let core = cores[from],
               case .success(let header) = DatagramOpener.header(of: bytes, clusterID: 5),
               let peer = core.peers.first(where: { $0.id == to }),
-              let session = peer.current, session.remoteIndex == header.receiverIndex
+              let session = [peer.current, peer.previous].compactMap({ $0 }).first(where: { $0.remoteIndex == header.receiverIndex })
         else { return nil }
         return session.sendKeyID
     }
@@ -87,6 +90,13 @@ struct CoreNetwork {
                 var given: [(NodeID, UInt64)] = []
                 _ = cores[id]!.poll(now: now, datagrams: &datagrams, gaveUp: &given)
                 gaveUp[id]! += given.map { (peer: $0.0, handle: $0.1) }
+                // Datagrams to an address (cookie replies) reach the node listening there.
+                var addressed: [(SocketAddress, [UInt8])] = []
+                cores[id]!.takeAddressedDatagrams(into: &addressed)
+                for (address, bytes) in addressed {
+                    guard let to = cores.keys.first(where: { Self.address($0) == address }) else { continue }
+                    datagrams.append((to, bytes))
+                }
                 for (to, bytes) in datagrams {
                     let record = Sent(from: id, to: to, bytes: bytes, keyID: keyID(bytes, from: id, to: to))
                     sent.append(record)

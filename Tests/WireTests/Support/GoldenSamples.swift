@@ -10,6 +10,7 @@ enum GoldenSamples {
         case outcome(OutcomeEntry)
         case initiation(HandshakeInitiation)
         case response(HandshakeResponse)
+        case cookieReply(CookieReply)
 
         func encoded() -> [UInt8] {
             switch self {
@@ -23,6 +24,7 @@ enum GoldenSamples {
             case .outcome(let o): return o.encoded()
             case .initiation(let m): return m.encode()
             case .response(let m): return m.encode()
+            case .cookieReply(let m): return m.encode()
             }
         }
     }
@@ -89,10 +91,13 @@ enum GoldenSamples {
         // Handshake layouts only (the bytes are not a real handshake; Transport's tests run those).
         ("handshake-initiation", .initiation(HandshakeInitiation(
             clusterID: 0xED6E, sender: 3, senderIndex: 0xA1B2_C3D4,
-            noise: (0..<105).map { UInt8($0) }, mac1: [UInt8](repeating: 0xAA, count: 16)))),
+            noise: (0..<105).map { UInt8($0) }, mac1: [UInt8](repeating: 0xAA, count: 16), mac2: [UInt8](repeating: 0xCC, count: 16)))),
         ("handshake-response", .response(HandshakeResponse(
             clusterID: 0xED6E, senderIndex: 0x0102_0304, receiverIndex: 0xA1B2_C3D4,
             noise: (0..<48).map { UInt8(200 - $0) }, mac1: [UInt8](repeating: 0xBB, count: 16)))),
+        ("cookie-reply", .cookieReply(CookieReply(
+            clusterID: 0xED6E, receiverIndex: 0xA1B2_C3D4, nonce: (0..<12).map { UInt8(0x10 + $0) },
+            sealedCookie: (0..<32).map { UInt8(0xE0 - $0) }))),
         ("decision-entry", .decision(DecisionEntry(
             request: request, chosen: 4, leader: 1, term: 5, timestampMicros: 1_795_000_000_000_000,
             loads: [NodeLoad(node: 1, report: report), NodeLoad(node: 4, report: WorkloadReport(

@@ -77,7 +77,12 @@ public struct RTTEstimator: Sendable, Equatable {
 
     /// A retransmission timer fired: back off (×2) until the next sample.
     public mutating func timedOut() {
-        backoff += 1
+        backoff = min(backoff + 1, 64)
+    }
+
+    /// Something new was acknowledged (with or without a sample): the backoff ends.
+    public mutating func acknowledged() {
+        backoff = 0
     }
 
     /// How long after a later packet's ack an unacked one counts as lost: 9/8 of the

@@ -146,10 +146,13 @@ import Wire
         #expect(rtt.timeoutMicros == 200_000, "a new sample ends the backoff")
     }
 
-    @Test func lossDelayIsNineEighthsOfTheRoundTrip() {
+    @Test func lossDelayIsNineEighthsOfTheRoundTripOrItsVariationAbove() {
         var rtt = RTTEstimator()
         rtt.add(measuredMicros: 80_000, ackDelayMicros: 0)
-        #expect(rtt.lossDelayMicros == 90_000)
+        // First sample: variation 40 ms, so 80 + 4 × 40 ms beats 9/8 × 80 ms.
+        #expect(rtt.lossDelayMicros == 240_000)
+        for _ in 0..<40 { rtt.add(measuredMicros: 80_000, ackDelayMicros: 0) }
+        #expect(rtt.lossDelayMicros == 90_000, "a steady path: 9/8 of the round trip")
     }
 }
 

@@ -153,6 +153,24 @@ import Wire
         #expect(s.link.congestion.bytesInFlight <= s.window + s.link.controlReserveBytes)
     }
 
+    @Test func aHeartbeatGoesEvenWhenBulkSentBeforeALossStillFillsTheHalvedWindow() throws {
+        var s = Sender(bulkBytes: 600_000)
+        try s.ack(s.poll())
+        let flight = s.poll()
+        // Three acknowledged, the three before them lost: the window halves while most of
+        // the flight is still out.
+        try s.ack(Array(flight[3..<6]))
+        #expect(s.link.statistics.congestionEvents == 1)
+        #expect(s.link.congestion.bytesInFlight >= s.window + s.link.controlReserveBytes, "window and reserve are both full")
+        #expect(s.poll().isEmpty, "bulk, retransmissions included, waits")
+        let heartbeat = Message.appendEntries(AppendEntries(term: 9, prevLogIndex: 4, prevLogTerm: 3, leaderCommit: 4, entries: []))
+        s.link.enqueue(OutgoingMessage(heartbeat, reliable: false, trafficClass: .control, deadlineMicros: .max, supersedeKey: "heartbeat"))
+        let datagrams = s.link.poll(now: s.now).datagrams
+        #expect(datagrams.count == 1, "control has its reserve of its own")
+        let frames = try datagrams.first.map { try Payload.decode(Array($0.dropFirst(DatagramHeader.size))) } ?? []
+        #expect(frames == [heartbeat])
+    }
+
     @Test func aSenderWithLittleToSendDoesNotGrowItsWindow() throws {
         var s = Sender(bulkBytes: 0)
         try s.ack(s.poll())

@@ -97,7 +97,8 @@ public enum LinkFuzzProgram {
             // Each datagram goes only while what is in flight is below the window plus the
             // control reserve, or as one of a PTO's two probes.
             let before = link.congestion.bytesInFlight
-            let allowed = max(before, link.congestion.windowBytes + link.controlReserveBytes) + 3 * link.congestion.maxDatagramBytes
+            let allowed = max(before, link.congestion.windowBytes + link.controlReserveBytes)
+                + link.controlReserveBytes + 3 * link.congestion.maxDatagramBytes
             let output = link.poll(now: now)
             let after = link.congestion.bytesInFlight
             if after > before, after > allowed { return "\(after) bytes in flight after a poll, the window allowed \(allowed)" }
@@ -246,6 +247,8 @@ public enum LinkFuzzProgram {
             if congestion.windowBytes < congestion.minimumWindowBytes || congestion.windowBytes > congestion.maximumWindowBytes {
                 return "window \(congestion.windowBytes) outside its bounds"
             }
+            let control = link.sent.values.filter(\.controlOnly).reduce(0) { $0 + $1.bytes }
+            if link.controlBytesInFlight != control { return "control bytes in flight \(link.controlBytesInFlight), the packets hold \(control)" }
             if link.sent.count > link.config.maxPacketsInFlight { return "\(link.sent.count) packets in flight" }
             if link.outstanding > link.config.maxQueuedMessages { return "\(link.outstanding) messages queued" }
             if let highest = link.acks.ranges.first?.highest, highest >= nextPeerPacket {

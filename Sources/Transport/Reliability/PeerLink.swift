@@ -110,6 +110,8 @@ public struct PeerLink: Sendable {
         var ordinal: UInt64
         /// Whether it filled the congestion window (only those grow it when acknowledged).
         var windowLimited: Bool
+        /// Whether it carries no bulk: counted against the control reserve.
+        var controlOnly: Bool
     }
 
     public let peer: NodeID
@@ -135,6 +137,9 @@ public struct PeerLink: Sendable {
     var firstRTTSampleAt: UInt64?
     var congestion: CongestionController
     var ackElicitingSent: UInt64 = 0
+    /// Bytes in flight of packets carrying no bulk: control may always have the reserve's
+    /// worth in flight, even when bulk sent before a window reduction still fills it.
+    var controlBytesInFlight = 0
     /// Probes a PTO allows beyond the window; used up by the next ack-eliciting datagrams.
     var probesAllowed = 0
     var acks = AckTracker()
@@ -217,6 +222,7 @@ public struct PeerLink: Sendable {
         bulkQueue = []
         unreliable = []
         sent = [:]
+        controlBytesInFlight = 0
         congestion = Self.congestionController(config)
         probesAllowed = 0
         pendingGiveUps = []
@@ -382,6 +388,7 @@ public struct PeerLink: Sendable {
         // superseded) need no ack: they leave the flight without a verdict on the path.
         for (pn, packet) in sent where !packet.units.contains(where: { units.index(forKey: $0) != nil }) {
             sent[pn] = nil
+            leftFlight(packet)
             congestion.forget(bytes: packet.bytes)
         }
         guard !sent.isEmpty || !controlQueue.isEmpty || !bulkQueue.isEmpty else { return }
@@ -437,7 +444,8 @@ public struct PeerLink: Sendable {
         // window plus its reserve, bulk within the window.
         let roomInFlight = sent.count < config.maxPacketsInFlight
         let probing = probesAllowed > 0
-        let controlMay = roomInFlight && (probing || congestion.allowsSending(extraBytes: controlReserveBytes))
+        let controlMay = roomInFlight
+            && (probing || congestion.allowsSending(extraBytes: controlReserveBytes) || controlBytesInFlight < controlReserveBytes)
         let bulkMay = roomInFlight && (probing || congestion.allowsSending())
         let sendsData = (controlMay && (!controlQueue.isEmpty || !unreliable.isEmpty)) || (bulkMay && !bulkQueue.isEmpty)
         guard ackDue || sendsData else { return nil }
@@ -466,11 +474,13 @@ public struct PeerLink: Sendable {
                 datagram += first.frame
             }
         }
+        let bulkStart = carried.count
         if bulkMay {
             swap(&queue, &bulkQueue)
             takeUnits(from: &queue, into: &datagram, budgetEnd: budgetEnd, lastFrameAt: &lastFrameAt, carried: &carried, retransmission: &retransmission)
             swap(&queue, &bulkQueue)
         }
+        let carriesBulk = carried.count > bulkStart
         guard let lastFrameAt else { return nil }
         // Anything beyond an ack asks to be acknowledged.
         let elicits = datagram.count > acksEnd
@@ -488,7 +498,8 @@ public struct PeerLink: Sendable {
             ackElicitingSent += 1
             sent[packet.value] = SentPacket(
                 time: now, units: carried, containsRetransmission: retransmission,
-                bytes: datagram.count, ordinal: ackElicitingSent, windowLimited: windowLimited)
+                bytes: datagram.count, ordinal: ackElicitingSent, windowLimited: windowLimited, controlOnly: !carriesBulk)
+            if !carriesBulk { controlBytesInFlight += datagram.count }
             lastAckElicitingSentAt = now
             if probesAllowed > 0 { probesAllowed -= 1 }
         }
@@ -641,6 +652,7 @@ public struct PeerLink: Sendable {
         var queuedAcked = false
         for pn in newly {
             guard let packet = sent.removeValue(forKey: pn) else { continue }
+            leftFlight(packet)
             congestion.acknowledged(bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited)
             for number in packet.units {
                 // Still queued: marked lost and waiting to be resent, now needlessly.
@@ -671,6 +683,7 @@ public struct PeerLink: Sendable {
         var numbers: [UInt64] = []
         for (pn, packet) in lost {
             sent[pn] = nil
+            leftFlight(packet)
             stats.packetsLost += 1
             bytes += packet.bytes
             latestSent = max(latestSent, packet.time)
@@ -698,6 +711,10 @@ public struct PeerLink: Sendable {
             previous = packet
         }
         return false
+    }
+
+    private mutating func leftFlight(_ packet: SentPacket) {
+        if packet.controlOnly { controlBytesInFlight = max(controlBytesInFlight - packet.bytes, 0) }
     }
 
     /// Puts messages of packets lost or probed back at the front of their queues, in

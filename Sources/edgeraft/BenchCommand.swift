@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure EdgeRaft on this machine (build with -c release).",
-        subcommands: [TransportBench.self, HandshakeBench.self])
+        subcommands: [TransportBench.self, HandshakeBench.self, BulkBench.self])
 
     struct TransportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -67,6 +67,41 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             print(try HandshakeBenchmark.run(rounds: rounds).render)
+        }
+    }
+
+    struct BulkBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bulk",
+            abstract: "A 1 MiB snapshot transfer with heartbeats over an emulated link, on emulated time.",
+            discussion: "Exits 1 if a goal is missed: goodput ≥ 80 % of the link rate, retransmitted bytes ≤ 1.5 × loss × bytes sent, every heartbeat within 2 × the round trip.")
+
+        @Option(help: "Link profile: narrowband, cellular, lossy-wifi, pi-wifi, lan.")
+        var profile: String = "narrowband"
+
+        @Option(help: "Seeds to run (1…N); each prints its result.")
+        var seeds: UInt64 = 1
+
+        @Option(help: "Bytes to transfer.")
+        var bytes: Int = 1 << 20
+
+        func validate() throws {
+            guard BulkTransferBenchmark.Options(profileNamed: profile) != nil else {
+                throw ValidationError("--profile must name a profile with a rate limit.")
+            }
+            guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1.") }
+            guard (16 * 1024...64 << 20).contains(bytes) else { throw ValidationError("--bytes must be 16 KiB…64 MiB.") }
+        }
+
+        func run() throws {
+            var allMet = true
+            for seed in 1...seeds {
+                guard let options = BulkTransferBenchmark.Options(profileNamed: profile, totalBytes: bytes, seed: seed) else { return }
+                let result = BulkTransferBenchmark.run(options)
+                print(result.render)
+                allMet = allMet && result.meetsGoals
+            }
+            if !allMet { throw ExitCode(1) }
         }
     }
 }

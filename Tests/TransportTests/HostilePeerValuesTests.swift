@@ -116,6 +116,36 @@ import Wire
         #expect(deliveries == [Self.message(7)])
     }
 
+    @Test func aLateMessageWhoseGapTheFloorPassedIsDeliveredNotDroppedWhileAcknowledged() throws {
+        var link = PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 2, key: LinkHarness.key(1, 2)))
+        // Message 0 is late: 4,097 later ones arrive first, one more than the numbers the
+        // link keeps waiting above a gap, so its floor passes 0.
+        for n in UInt64(1)...4_097 {
+            _ = link.receive(try Self.opened([.sequence(MessageSequence(number: n)), Self.message(Int(n))], packet: n), now: n)
+        }
+        let late = link.receive(try Self.opened([.sequence(MessageSequence(number: 0)), Self.message(0)], packet: 5_000), now: 5_000)
+        #expect(late == [Self.message(0)], "before: dropped as a duplicate, yet acknowledged")
+        #expect(link.acks.contains(5_000))
+        let again = link.receive(try Self.opened([.sequence(MessageSequence(number: 0)), Self.message(0)], packet: 5_001), now: 5_001)
+        #expect(again.isEmpty, "delivered once")
+    }
+
+    @Test func aMessageTooLateToTellIsRefusedAndNotAcknowledged() throws {
+        var link = PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 2, key: LinkHarness.key(1, 2)))
+        link.delivered = DeliveredSet(limit: 3, skippedLimit: 1)
+        for n in UInt64(1)...9 where n != 5 {
+            _ = link.receive(try Self.opened([.sequence(MessageSequence(number: n)), Self.message(Int(n))], packet: n), now: n)
+        }
+        // The floor passed the gaps at 0 and 5; only the newer one is remembered.
+        let refused = link.receive(try Self.opened([.sequence(MessageSequence(number: 0)), Self.message(0)], packet: 100), now: 100)
+        #expect(refused.isEmpty)
+        #expect(!link.acks.contains(100), "never acknowledged: the sender retries it or gives it up and says so")
+        #expect(link.statistics.drops[.lateMessage] == 1)
+        let five = link.receive(try Self.opened([.sequence(MessageSequence(number: 5)), Self.message(5)], packet: 101), now: 101)
+        #expect(five == [Self.message(5)])
+        #expect(link.acks.contains(101))
+    }
+
     // MARK: - Acks for packets never sent
 
     @Test func anAckForPacketsNeverSentIsIgnoredAndCausesNoRetransmission() throws {

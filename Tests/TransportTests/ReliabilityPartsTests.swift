@@ -64,7 +64,7 @@ import Wire
         #expect(delivered.floor >= 10_100)
     }
 
-    @Test func pastTheLimitTheOldestGapIsGivenUp() {
+    @Test func pastTheLimitTheFloorPassesTheOldestGapAndALateMessageInItIsStillNew() {
         var delivered = DeliveredSet(limit: 3)
         for n in UInt64(1)...3 {
             let inserted = delivered.insert(n)
@@ -73,10 +73,47 @@ import Wire
         #expect(delivered.floor == 0, "0 is still awaited")
         let fourth = delivered.insert(4)
         #expect(fourth)
-        // Four numbers wait above the gap at 0: memory stays bounded, 0 counts as delivered.
+        // Four numbers wait above the gap at 0: memory stays bounded, the floor passes it,
+        // but 0 is remembered as not delivered.
         #expect(delivered.floor == 5)
+        #expect(delivered.status(0) == .new, "before: counted as delivered, so dropped yet acknowledged")
         let late = delivered.insert(0)
-        #expect(!late)
+        #expect(late)
+        #expect(delivered.status(0) == .delivered)
+        let duplicate = delivered.insert(0)
+        #expect(!duplicate, "a duplicate now")
+    }
+
+    @Test func theOldestSkippedGapsAreForgottenAndTheirNumbersRefusedNotTakenAsDuplicates() {
+        var delivered = DeliveredSet(limit: 3, skippedLimit: 2)
+        // Gaps at 0, 5, 10, 15: each passed when four numbers wait above it.
+        for n in UInt64(0)..<20 where n % 5 != 0 { _ = delivered.insert(n) }
+        #expect(delivered.skipped == [10...10, 15...15], "the most recent two gaps are remembered")
+        #expect(delivered.horizon == 6)
+        #expect(delivered.status(0) == .forgotten && delivered.status(5) == .forgotten)
+        let forgotten = delivered.insert(0)
+        #expect(!forgotten)
+        #expect(delivered.status(1) == .forgotten, "below the horizon nothing is known, not even deliveries")
+        #expect(delivered.status(10) == .new && delivered.status(15) == .new)
+        #expect(delivered.status(7) == .delivered)
+        let ten = delivered.insert(10)
+        #expect(ten)
+        #expect(delivered.skipped == [15...15])
+    }
+
+    @Test func splittingAGapKeepsTheRestOfIt() {
+        var delivered = DeliveredSet(limit: 2)
+        for n in UInt64(10)...12 { _ = delivered.insert(n) }
+        #expect(delivered.skipped == [0...9])
+        let four = delivered.insert(4)
+        #expect(four)
+        #expect(delivered.skipped == [0...3, 5...9])
+        for n in UInt64(0)...9 where n != 4 {
+            let taken = delivered.insert(n)
+            #expect(taken)
+        }
+        #expect(delivered.skipped.isEmpty)
+        #expect((0...12).allSatisfy { delivered.status($0) == .delivered })
     }
 }
 
@@ -113,10 +150,13 @@ import Wire
         #expect(rtt.timeoutMicros == 200_000, "a new sample ends the backoff")
     }
 
-    @Test func lossDelayIsNineEighthsOfTheRoundTrip() {
+    @Test func lossDelayIsNineEighthsOfTheRoundTripOrItsVariationAbove() {
         var rtt = RTTEstimator()
         rtt.add(measuredMicros: 80_000, ackDelayMicros: 0)
-        #expect(rtt.lossDelayMicros == 90_000)
+        // First sample: variation 40 ms, so 80 + 4 × 40 ms beats 9/8 × 80 ms.
+        #expect(rtt.lossDelayMicros == 240_000)
+        for _ in 0..<40 { rtt.add(measuredMicros: 80_000, ackDelayMicros: 0) }
+        #expect(rtt.lossDelayMicros == 90_000, "a steady path: 9/8 of the round trip")
     }
 }
 

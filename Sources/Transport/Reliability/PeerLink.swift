@@ -8,8 +8,12 @@ public struct PeerLinkConfig: Sendable {
     public var rtt = RTTEstimator.Bounds()
     /// Reliable messages queued or unacknowledged per peer; past it, new ones are refused.
     public var maxQueuedMessages: Int = 1024
-    /// Ack-eliciting packets in flight per peer.
+    /// Ack-eliciting packets in flight per peer, whatever the congestion window allows:
+    /// it bounds the memory of sent packets.
     public var maxPacketsInFlight: Int = 256
+    /// Datagrams' worth of bytes that control traffic (votes, heartbeats, responses) may
+    /// have in flight beyond the congestion window, so that it never waits behind bulk.
+    public var controlReserveDatagrams: Int = 2
     /// How entry batches are compressed (nil: never).
     public var compression: BatchCompression? = BatchCompression()
     public var reassemblyConcurrent: Int = 4
@@ -29,6 +33,8 @@ public struct PeerStats: Sendable, Equatable {
     public var datagramsReceived = 0
     public var bytesReceived = 0
     public var messagesRetransmitted = 0
+    /// Bytes of message frames sent again (Sequence frames included).
+    public var bytesRetransmitted = 0
     public var packetsLost = 0
     public var messagesGivenUp = 0
     /// What this peer's links dropped after authentication (duplicates, malformed
@@ -37,6 +43,14 @@ public struct PeerStats: Sendable, Equatable {
     /// Entry-batch bytes before and after compression, for the compression ratio.
     public var batchBytesRaw = 0
     public var batchBytesSent = 0
+    /// The congestion window and what is in flight now, in bytes (`CongestionController`).
+    public var congestionWindowBytes = 0
+    public var bytesInFlight = 0
+    /// Window reductions on loss (one per recovery period) and collapses on persistent congestion.
+    public var congestionEvents = 0
+    public var persistentCongestionEvents = 0
+    /// Probe timeouts: no ack for a PTO, so one or two probes went out.
+    public var probeTimeouts = 0
 }
 
 /// What a link wants done after an input.
@@ -55,9 +69,11 @@ public struct PeerLinkOutput: Sendable, Equatable {
 /// and are retransmitted, in new packets, until acknowledged or past their deadline.
 /// Packets are numbered once and never reused; a packet counts as lost when three later
 /// ones are acknowledged or 9/8 of an RTT after a later one was; with nothing
-/// acknowledged for an RTO (RFC 6298, doubling), everything in flight is sent again.
-/// Control traffic goes before bulk; a message superseded by a newer one with the same
-/// key leaves the queues; messages larger than a datagram travel as fragments.
+/// acknowledged for a PTO (the RFC 6298 RTO, doubling), up to two probes carry the oldest
+/// messages in flight again. Bytes in flight are limited by a NewReno congestion window
+/// (`CongestionController`). Control traffic goes before bulk, and may exceed the window
+/// by a small reserve; a message superseded by a newer one with the same key leaves the
+/// queues; messages larger than a datagram travel as fragments.
 ///
 /// Receiving: acks every packet (delayed at most 25 ms, at once on every second packet or
 /// a gap, piggybacked on data), delivers each reliable message once, reassembles fragments.
@@ -80,6 +96,15 @@ public struct PeerLink: Sendable {
         var time: UInt64
         var units: [UInt64]
         var containsRetransmission: Bool
+        /// Sealed size, as counted in flight.
+        var bytes: Int
+        /// Its place among the ack-eliciting packets sent (1, 2, …): consecutive ones lost
+        /// together have no acknowledged packet between them (persistent congestion).
+        var ordinal: UInt64
+        /// Whether it filled the congestion window (only those grow it when acknowledged).
+        var windowLimited: Bool
+        /// Whether it carries no bulk: counted against the control reserve.
+        var controlOnly: Bool
     }
 
     public let peer: NodeID
@@ -100,6 +125,16 @@ public struct PeerLink: Sendable {
     var lastAckElicitingSentAt: UInt64?
     var lossTimer: UInt64?
     var rtt: RTTEstimator
+    /// When the first RTT sample was taken: persistent congestion counts only packets
+    /// sent after it (RFC 9002 §7.6.2).
+    var firstRTTSampleAt: UInt64?
+    var congestion: CongestionController
+    var ackElicitingSent: UInt64 = 0
+    /// Bytes in flight of packets carrying no bulk: control may always have the reserve's
+    /// worth in flight, even when bulk sent before a window reduction still fills it.
+    var controlBytesInFlight = 0
+    /// Probes a PTO allows beyond the window; used up by the next ack-eliciting datagrams.
+    var probesAllowed = 0
     var acks = AckTracker()
     var delivered = DeliveredSet()
     var reassembler: Reassembler
@@ -113,12 +148,25 @@ public struct PeerLink: Sendable {
         config.payloadBudget = min(max(config.payloadBudget, 256), TransportDefaults.maxPayloadBudget)
         self.config = config
         self.rtt = RTTEstimator(bounds: config.rtt)
+        self.congestion = Self.congestionController(config)
         self.reassembler = Reassembler(limits: .init(
             concurrent: config.reassemblyConcurrent, bytes: config.reassemblyBytes, timeoutMicros: config.reassemblyTimeoutMicros))
     }
 
+    static func congestionController(_ config: PeerLinkConfig) -> CongestionController {
+        let datagram = config.payloadBudget + TransportDefaults.overheadBytes
+        return CongestionController(maxDatagramBytes: datagram, maximumWindowBytes: max(config.maxPacketsInFlight, 2) * datagram)
+    }
+
+    /// Bytes control traffic may have in flight beyond the congestion window.
+    var controlReserveBytes: Int { max(config.controlReserveDatagrams, 0) * congestion.maxDatagramBytes }
+
     public var statistics: PeerStats {
         var s = stats
+        s.congestionWindowBytes = congestion.windowBytes
+        s.bytesInFlight = congestion.bytesInFlight
+        s.congestionEvents = congestion.congestionEvents
+        s.persistentCongestionEvents = congestion.persistentCongestionEvents
         s.smoothedRTTMicros = rtt.smoothedMicros
         s.rttVariationMicros = rtt.variationMicros
         s.timeoutMicros = rtt.timeoutMicros
@@ -167,6 +215,9 @@ public struct PeerLink: Sendable {
         bulkQueue = []
         unreliable = []
         sent = [:]
+        controlBytesInFlight = 0
+        congestion = Self.congestionController(config)
+        probesAllowed = 0
         pendingGiveUps = []
         earliestDeadline = nil
         return (handles, kept)
@@ -313,10 +364,7 @@ public struct PeerLink: Sendable {
         detectLosses(now)
         if let lastSend = lastAckElicitingSentAt, !sent.isEmpty,
            now >= lastSend + rtt.timeoutMicros {
-            // Nothing acknowledged for a whole RTO: send everything in flight again.
-            rtt.timedOut()
-            for (number, packet) in sent { markLost(number, packet) }
-            lastAckElicitingSentAt = now
+            probeTimeout(now)
         }
         while let datagram = nextDatagram(now) {
             output.datagrams.append(datagram)
@@ -325,6 +373,33 @@ public struct PeerLink: Sendable {
         pendingGiveUps = []
         output.nextWakeupMicros = nextWakeup()
         return output
+    }
+
+    /// Nothing acknowledged for a whole PTO (RFC 9002 §6.2): nothing is declared lost —
+    /// up to two probes, beyond the window, carry the messages of the oldest packets in
+    /// flight again (or new ones), and the timer backs off. What is lost is found when an
+    /// ack comes, and then the window reacts.
+    private mutating func probeTimeout(_ now: UInt64) {
+        rtt.timedOut()
+        stats.probeTimeouts += 1
+        lastAckElicitingSentAt = now
+        // Packets carrying nothing still awaited (acknowledged in other packets, expired,
+        // superseded) need no ack: they leave the flight without a verdict on the path.
+        for (pn, packet) in sent where !packet.units.contains(where: { units.index(forKey: $0) != nil }) {
+            sent[pn] = nil
+            leftFlight(packet)
+            congestion.forget(bytes: packet.bytes)
+        }
+        guard !sent.isEmpty || !controlQueue.isEmpty || !bulkQueue.isEmpty else { return }
+        probesAllowed = 2
+        var oldest: [UInt64] = []
+        var packets = 0
+        for pn in sent.keys.sorted() where packets < 2 {
+            guard let packet = sent[pn] else { continue }
+            oldest += packet.units
+            packets += 1
+        }
+        requeue(oldest)
     }
 
     private mutating func expireDeadlines(_ now: UInt64) {
@@ -363,9 +438,16 @@ public struct PeerLink: Sendable {
     /// Builds one datagram from what is due, or nil when nothing is. Frames are written
     /// straight into the datagram buffer, which is then sealed in place.
     private mutating func nextDatagram(_ now: UInt64) -> [UInt8]? {
-        let hasData = !controlQueue.isEmpty || !bulkQueue.isEmpty || !unreliable.isEmpty
         let ackDue = acks.ackDeadline.map { $0 <= now } ?? false
-        guard ackDue || (hasData && sent.count < config.maxPacketsInFlight) else { return nil }
+        // What the congestion window (and a PTO's probes) let go now: control within the
+        // window plus its reserve, bulk within the window.
+        let roomInFlight = sent.count < config.maxPacketsInFlight
+        let probing = probesAllowed > 0
+        let controlMay = roomInFlight
+            && (probing || congestion.allowsSending(extraBytes: controlReserveBytes) || controlBytesInFlight < controlReserveBytes)
+        let bulkMay = roomInFlight && (probing || congestion.allowsSending())
+        let sendsData = (controlMay && (!controlQueue.isEmpty || !unreliable.isEmpty)) || (bulkMay && !bulkQueue.isEmpty)
+        guard ackDue || sendsData else { return nil }
 
         var datagram = DatagramSealer.newDatagram(payloadCapacity: config.payloadBudget)
         let budgetEnd = DatagramHeader.size + config.payloadBudget
@@ -377,10 +459,10 @@ public struct PeerLink: Sendable {
         let acksEnd = datagram.count
         var carried: [UInt64] = []
         var retransmission = false
-        if sent.count < config.maxPacketsInFlight {
-            // Each queue is taken out of `self` while it is worked on, so that removing
-            // from it does not copy it.
-            var queue: [UInt64] = []
+        // Each queue is taken out of `self` while it is worked on, so that removing
+        // from it does not copy it.
+        var queue: [UInt64] = []
+        if controlMay {
             swap(&queue, &controlQueue)
             takeUnits(from: &queue, into: &datagram, budgetEnd: budgetEnd, lastFrameAt: &lastFrameAt, carried: &carried, retransmission: &retransmission)
             swap(&queue, &controlQueue)
@@ -390,10 +472,14 @@ public struct PeerLink: Sendable {
                 lastFrameAt = datagram.count
                 datagram += first.frame
             }
+        }
+        let bulkStart = carried.count
+        if bulkMay {
             swap(&queue, &bulkQueue)
             takeUnits(from: &queue, into: &datagram, budgetEnd: budgetEnd, lastFrameAt: &lastFrameAt, carried: &carried, retransmission: &retransmission)
             swap(&queue, &bulkQueue)
         }
+        let carriesBulk = carried.count > bulkStart
         guard let lastFrameAt else { return nil }
         // Anything beyond an ack asks to be acknowledged.
         let elicits = datagram.count > acksEnd
@@ -404,8 +490,17 @@ public struct PeerLink: Sendable {
         stats.datagramsSent += 1
         stats.bytesSent += datagram.count
         if elicits {
-            sent[packet.value] = SentPacket(time: now, units: carried, containsRetransmission: retransmission)
+            // Limited by the window, not by what there was to send: data still waits, or
+            // this datagram fills the window.
+            let windowLimited = !controlQueue.isEmpty || !bulkQueue.isEmpty || congestion.fillsWindow(afterSending: datagram.count)
+            congestion.sent(bytes: datagram.count)
+            ackElicitingSent += 1
+            sent[packet.value] = SentPacket(
+                time: now, units: carried, containsRetransmission: retransmission,
+                bytes: datagram.count, ordinal: ackElicitingSent, windowLimited: windowLimited, controlOnly: !carriesBulk)
+            if !carriesBulk { controlBytesInFlight += datagram.count }
             lastAckElicitingSentAt = now
+            if probesAllowed > 0 { probesAllowed -= 1 }
         }
         return datagram
     }
@@ -429,6 +524,7 @@ public struct PeerLink: Sendable {
             if units.values[slot].transmissions > 0 {
                 retransmission = true
                 stats.messagesRetransmitted += 1
+                stats.bytesRetransmitted += units.values[slot].size(number: number)
             }
             units.values[slot].transmissions += 1
             units.values[slot].queued = false
@@ -458,11 +554,12 @@ public struct PeerLink: Sendable {
             stats.drops.count(.duplicate)
             return []
         }
-        // The packet is acknowledged only after its frames are taken: a fragment the
-        // reassembler refuses must not be, so that the sender sends it again.
-        var refusedFragment = false
+        // The packet is acknowledged only after its frames are taken: a message the link
+        // cannot take (a fragment the reassembler refuses, a number too late to tell)
+        // must not be, so that the sender sends it again or gives it up and says so.
+        var refused = false
         defer {
-            if !refusedFragment {
+            if !refused {
                 _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
             }
         }
@@ -482,15 +579,23 @@ public struct PeerLink: Sendable {
                     stats.drops.count(.messageNumberRefused)
                     break
                 }
-                guard !delivered.contains(sequence.number) else {
+                switch delivered.status(sequence.number) {
+                case .new: break
+                case .delivered:
                     stats.drops.count(.duplicate)
-                    break
+                    i += 1
+                    continue
+                case .forgotten:
+                    stats.drops.count(.lateMessage)
+                    refused = true
+                    i += 1
+                    continue
                 }
                 if case .fragment(let fragment) = frames[i] {
                     // Marked delivered only once the reassembler took it.
                     switch reassembler.add(fragment, at: now) {
                     case .refused:
-                        refusedFragment = true
+                        refused = true
                     case .complete(let whole):
                         _ = delivered.insert(sequence.number)
                         deliveries += reassembled(whole)
@@ -538,10 +643,16 @@ public struct PeerLink: Sendable {
         if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
             rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)
+            if firstRTTSampleAt == nil { firstRTTSampleAt = now }
         }
+        // The path answers again: the PTO's backoff and its probes end (RFC 9002 §6.2.1).
+        rtt.acknowledged()
+        probesAllowed = 0
         var queuedAcked = false
         for pn in newly {
             guard let packet = sent.removeValue(forKey: pn) else { continue }
+            leftFlight(packet)
+            congestion.acknowledged(bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited)
             for number in packet.units {
                 // Still queued: marked lost and waiting to be resent, now needlessly.
                 if units.removeValue(forKey: number)?.queued == true { queuedAcked = true }
@@ -556,26 +667,69 @@ public struct PeerLink: Sendable {
         lossTimer = nil
         guard let largest = largestAcked else { return }
         let delay = rtt.lossDelayMicros
+        var lost: [(number: UInt64, packet: SentPacket)] = []
         for (pn, packet) in sent where pn < largest {
             if largest - pn >= 3 || packet.time + delay <= now {
-                markLost(pn, packet)
+                lost.append((pn, packet))
             } else {
                 lossTimer = min(lossTimer ?? .max, packet.time + delay)
             }
         }
+        guard !lost.isEmpty else { return }
+        lost.sort { $0.number < $1.number }
+        var bytes = 0
+        var latestSent: UInt64 = 0
+        var numbers: [UInt64] = []
+        for (pn, packet) in lost {
+            sent[pn] = nil
+            leftFlight(packet)
+            stats.packetsLost += 1
+            bytes += packet.bytes
+            latestSent = max(latestSent, packet.time)
+            numbers += packet.units
+        }
+        requeue(numbers)
+        congestion.lost(bytes: bytes, latestSentAtMicros: latestSent, now: now)
+        if isPersistentCongestion(lost.map(\.packet)) { congestion.persistentCongestion() }
     }
 
-    private mutating func markLost(_ pn: UInt64, _ packet: SentPacket) {
-        sent[pn] = nil
-        stats.packetsLost += 1
-        for number in packet.units {
+    /// RFC 9002 §7.6: ack-eliciting packets lost together, none acknowledged between
+    /// them (consecutive ordinals), sent over longer than 3 × (smoothed RTT + max(4 ×
+    /// variation, 1 ms) + max ack delay), all after the first RTT sample.
+    private func isPersistentCongestion(_ lost: [SentPacket]) -> Bool {
+        guard let since = firstRTTSampleAt, let smoothed = rtt.smoothedMicros else { return false }
+        let duration = 3 * (smoothed + max(4 * rtt.variationMicros, 1000) + rtt.bounds.maxAckDelayMicros)
+        var runStart: SentPacket?
+        var previous: SentPacket?
+        for packet in lost where packet.time > since {
+            if let last = previous, packet.ordinal == last.ordinal + 1, let start = runStart {
+                if packet.time >= start.time, packet.time - start.time >= duration { return true }
+            } else {
+                runStart = packet
+            }
+            previous = packet
+        }
+        return false
+    }
+
+    private mutating func leftFlight(_ packet: SentPacket) {
+        if packet.controlOnly { controlBytesInFlight = max(controlBytesInFlight - packet.bytes, 0) }
+    }
+
+    /// Puts messages of packets lost or probed back at the front of their queues, in
+    /// their order, ahead of anything new of their class.
+    private mutating func requeue(_ numbers: [UInt64]) {
+        var control: [UInt64] = []
+        var bulk: [UInt64] = []
+        for number in numbers {
             guard let unit = units[number], !unit.queued else { continue }
             units[number]?.queued = true
-            // Resent ahead of anything new of its class.
             switch unit.trafficClass {
-            case .control: controlQueue.insert(number, at: 0)
-            case .bulk: bulkQueue.insert(number, at: 0)
+            case .control: control.append(number)
+            case .bulk: bulk.append(number)
             }
         }
+        if !control.isEmpty { controlQueue.insert(contentsOf: control, at: 0) }
+        if !bulk.isEmpty { bulkQueue.insert(contentsOf: bulk, at: 0) }
     }
 }

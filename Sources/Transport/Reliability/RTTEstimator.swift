@@ -77,13 +77,22 @@ public struct RTTEstimator: Sendable, Equatable {
 
     /// A retransmission timer fired: back off (×2) until the next sample.
     public mutating func timedOut() {
-        backoff += 1
+        backoff = min(backoff + 1, 64)
+    }
+
+    /// Something new was acknowledged (with or without a sample): the backoff ends.
+    public mutating func acknowledged() {
+        backoff = 0
     }
 
     /// How long after a later packet's ack an unacked one counts as lost: 9/8 of the
-    /// larger of the smoothed and latest RTT (RFC 9002 §6.1.2), at least 1 ms.
+    /// larger of the smoothed and latest RTT (RFC 9002 §6.1.2), at least 1 ms — and at
+    /// least the smoothed RTT plus 4 × its variation: on a link whose jitter is a large
+    /// part of the round trip (`narrowband`, `cellular`), 9/8 alone declares reordered
+    /// packets lost, and each spurious loss halves the congestion window.
     public var lossDelayMicros: UInt64 {
         let rtt = max(smoothedMicros ?? bounds.initialMicros, latestMicros ?? 0)
-        return max(rtt * 9 / 8, 1000)
+        let variable = (smoothedMicros ?? 0) + 4 * variationMicros
+        return max(rtt * 9 / 8, variable, 1000)
     }
 }

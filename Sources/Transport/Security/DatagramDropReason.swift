@@ -48,6 +48,10 @@ public enum DatagramDropReason: String, Error, Sendable, CaseIterable, Equatable
     case duplicate
     /// A message number outside the window above the delivered floor (`DeliveredSet`).
     case messageNumberRefused
+    /// A message number so far behind that the delivered set no longer knows whether it
+    /// was delivered (`DeliveredSet.Status.forgotten`): refused, and its packet not
+    /// acknowledged.
+    case lateMessage
     /// An ack naming a packet the link never sent: the ack frame is ignored whole.
     case ackForUnsent
     /// A fragment the reassembler cannot take (no free reassembly, no room, piece count

@@ -8,6 +8,9 @@ import Wire
 ///   authentication unless genuine);
 /// - `x1`: the rest is a payload that a genuine peer sealed, so everything after
 ///   authentication — frames, acks, sequences, fragments — is reached;
+/// - bit 3 set (`1xxx`): the rest is a program for one link with live state
+///   (`LinkFuzzProgram`): its own sends and time advances interleaved with hostile but
+///   well-formed datagrams from its peer, its promises checked after every step;
 /// - bit 2 set (`1xx`): the rest goes to a whole node (`TransportCore`) as from the
 ///   network, with a valid mac1 written over its last 16 bytes when it has a handshake
 ///   message's size — so the handshake parsing and the Noise checks behind mac1 are reached.
@@ -21,6 +24,10 @@ let source = try! SocketAddress("127.0.0.1:9")
 public func fuzzTransport(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     guard let mode = bytes.first else { return 0 }
+    if mode & 8 != 0 {
+        if let broken = LinkFuzzProgram.run(Array(bytes.dropFirst())) { fatalError(broken) }
+        return 0
+    }
     if mode & 4 != 0 {
         var core = TransportCore(.init(id: 1, clusterID: 1, protection: .sealed(local, presharedKey: nil)), wallClockMicros: { 1 })
         core.addPeer(2, publicKey: remote.publicKey)

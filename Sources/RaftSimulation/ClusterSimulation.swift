@@ -651,10 +651,6 @@ public struct ClusterSimulation {
         bound == 0 ? 0 : rng.next() % bound
     }
 
-    mutating func chance(_ p: Double) -> Bool {
-        rng.chance(p)
-    }
-
     mutating func pick(_ candidates: [NodeID]) -> NodeID? {
         candidates.isEmpty ? nil : candidates[Int(random(below: UInt64(candidates.count)))]
     }

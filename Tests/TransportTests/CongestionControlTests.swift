@@ -171,6 +171,30 @@ import Wire
         #expect(frames == [heartbeat])
     }
 
+    /// Each packet of a flight acknowledged on its own, the first after `rtt`.
+    static func ackOneByOne(_ s: inout Sender, _ flight: [UInt64], rtt: UInt64) throws {
+        let start = s.now
+        for (i, pn) in flight.enumerated() {
+            s.now = start + rtt + UInt64(i) * 1_000
+            try s.ack([pn], after: 0)
+        }
+    }
+
+    @Test func aRisingRoundTripEndsSlowStartBeforeAnyLoss() throws {
+        var steady = Sender(bulkBytes: 600_000)
+        var rising = Sender(bulkBytes: 600_000)
+        for round in 0..<3 {
+            try Self.ackOneByOne(&steady, steady.poll(), rtt: 100_000)
+            // The bottleneck's queue grows: each round's smallest RTT 50 ms above the last.
+            try Self.ackOneByOne(&rising, rising.poll(), rtt: 100_000 + UInt64(round) * 50_000)
+        }
+        #expect(steady.link.congestion.inSlowStart, "a steady round trip: still in slow start")
+        #expect(!rising.link.congestion.inSlowStart, "before: slow start until the queue overflowed")
+        #expect(rising.link.congestion.delayExits == 1)
+        #expect(rising.link.statistics.congestionEvents == 0, "no loss was needed")
+        #expect(rising.window < steady.window)
+    }
+
     @Test func aSenderWithLittleToSendDoesNotGrowItsWindow() throws {
         var s = Sender(bulkBytes: 0)
         try s.ack(s.poll())

@@ -18,6 +18,18 @@ struct CongestionController: Sendable, Equatable {
     /// Window reductions on loss, and collapses on persistent congestion.
     private(set) var congestionEvents = 0
     private(set) var persistentCongestionEvents = 0
+    /// Slow starts ended by a rising round trip (HyStart++), before any loss.
+    private(set) var delayExits = 0
+    /// HyStart++ state (RFC 9406 §4, without its conservative phase): the smallest RTT
+    /// of this round and the last, a round ending when a packet sent after it began is
+    /// acknowledged (ordinals of ack-eliciting packets).
+    private var roundEndOrdinal: UInt64 = 0
+    private var lastRoundMinimumMicros: UInt64?
+    private var roundMinimumMicros: UInt64?
+    private var roundSamples = 0
+    /// Samples a round needs before its minimum is compared (RFC 9406 has 8; fewer, so
+    /// that a narrow link leaves slow start before its first window has queued up).
+    static let roundSamplesNeeded = 4
 
     init(maxDatagramBytes: Int, maximumWindowBytes: Int) {
         self.maxDatagramBytes = max(maxDatagramBytes, 1)
@@ -72,6 +84,29 @@ struct CongestionController: Sendable, Equatable {
         congestionEvents += 1
         slowStartThresholdBytes = max(windowBytes / 2, minimumWindowBytes)
         windowBytes = slowStartThresholdBytes
+    }
+
+    /// An RTT sample from the ack of the packet with `ordinal`, when `sentOrdinal`
+    /// packets were sent so far. In slow start, a round whose smallest RTT exceeds the last
+    /// round's by max(4 ms, min(last / 8, 16 ms)) ends it: the bottleneck's queue is
+    /// filling, and a loss would come only once it overflowed, with a heartbeat waiting
+    /// behind all of it meanwhile.
+    mutating func roundTrip(sampleMicros: UInt64, ordinal: UInt64, sentOrdinal: UInt64) {
+        guard inSlowStart else { return }
+        if ordinal >= roundEndOrdinal {
+            if roundSamples >= Self.roundSamplesNeeded { lastRoundMinimumMicros = roundMinimumMicros }
+            roundMinimumMicros = nil
+            roundSamples = 0
+            roundEndOrdinal = sentOrdinal + 1
+        }
+        roundMinimumMicros = min(roundMinimumMicros ?? sampleMicros, sampleMicros)
+        roundSamples += 1
+        guard roundSamples >= Self.roundSamplesNeeded, let last = lastRoundMinimumMicros, let current = roundMinimumMicros else { return }
+        let threshold = min(max(last / 8, 4_000), 16_000)
+        if current >= last, current - last >= threshold {
+            slowStartThresholdBytes = windowBytes
+            delayExits += 1
+        }
     }
 
     /// Every datagram sent over a span longer than the persistent-congestion duration was

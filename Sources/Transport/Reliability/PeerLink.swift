@@ -644,6 +644,9 @@ public struct PeerLink: Sendable {
             // Karn's rule: only packets sent once give RTT samples.
             rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)
             if firstRTTSampleAt == nil { firstRTTSampleAt = now }
+            if let sample = rtt.latestMicros {
+                congestion.roundTrip(sampleMicros: sample, ordinal: packet.ordinal, sentOrdinal: ackElicitingSent)
+            }
         }
         // The path answers again: the PTO's backoff and its probes end (RFC 9002 §6.2.1).
         rtt.acknowledged()

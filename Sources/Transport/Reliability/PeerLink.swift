@@ -121,6 +121,8 @@ public struct PeerLink: Sendable {
     var bulkQueue: [UInt64] = []
     var unreliable: [(frame: [UInt8], key: String?, trafficClass: TrafficClass)] = []
     var sent: [UInt64: SentPacket] = [:]
+    /// Scratch for `onAck` (always empty between calls).
+    private var ackedScratch: [UInt64] = []
     var largestAcked: UInt64?
     var lastAckElicitingSentAt: UInt64?
     var lossTimer: UInt64?
@@ -638,8 +640,20 @@ public struct PeerLink: Sendable {
         // Acks for packets never sent prove nothing; trusting `largest` would declare
         // every packet in flight lost.
         guard ack.largest < nextPacket else { return stats.drops.count(.ackForUnsent) }
-        let newly = sent.keys.filter { pn in ack.ranges.contains { $0.lowest <= pn && pn <= $0.highest } }
-        guard let largestNew = newly.max() else { return }
+        // The newly acknowledged packets, gathered in a buffer kept between acks (an ack
+        // arrives with nearly every datagram; a fresh array each time was an allocation).
+        var newly: [UInt64] = []
+        swap(&newly, &ackedScratch)
+        defer {
+            newly.removeAll(keepingCapacity: true)
+            swap(&newly, &ackedScratch)
+        }
+        var largestNew: UInt64?
+        for pn in sent.keys where ack.ranges.contains(where: { $0.lowest <= pn && pn <= $0.highest }) {
+            newly.append(pn)
+            largestNew = max(largestNew ?? pn, pn)
+        }
+        guard let largestNew else { return }
         if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
             rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)

@@ -654,6 +654,9 @@ public struct PeerLink: Sendable {
             largestNew = max(largestNew ?? pn, pn)
         }
         guard let largestNew else { return }
+        // In packet order, not the dictionary's (which differs from process to process):
+        // the congestion window grows by the order it is told, and a run must replay.
+        newly.sort()
         if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
             rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)

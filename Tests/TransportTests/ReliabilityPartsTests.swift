@@ -204,3 +204,23 @@ import Wire
         #expect(withLength == last)
     }
 }
+
+@Suite struct PeerStatsTests {
+    /// Before: retired sessions' retransmitted bytes, window reductions and probe timeouts
+    /// were lost from the peer's totals.
+    @Test func accumulatingAddsEveryCounterAndKeepsTheEstimates() {
+        var a = PeerStats()
+        a.congestionWindowBytes = 12_000
+        var b = PeerStats()
+        b.datagramsSent = 3
+        b.bytesRetransmitted = 500
+        b.congestionEvents = 2
+        b.persistentCongestionEvents = 1
+        b.probeTimeouts = 4
+        b.congestionWindowBytes = 2_400
+        a.accumulate(b)
+        #expect(a.datagramsSent == 3 && a.bytesRetransmitted == 500)
+        #expect(a.congestionEvents == 2 && a.persistentCongestionEvents == 1 && a.probeTimeouts == 4)
+        #expect(a.congestionWindowBytes == 12_000)
+    }
+}

@@ -798,7 +798,8 @@ public struct TransportCore: Sendable {
 }
 
 extension PeerStats {
-    /// Adds another set's counters (the estimates stay this one's).
+    /// Adds another set's counters (the estimates — RTT, window, bytes in flight — stay
+    /// this one's): a retired session's counts go on counting in the peer's totals.
     mutating func accumulate(_ other: PeerStats) {
         datagramsSent += other.datagramsSent
         bytesSent += other.bytesSent
@@ -810,5 +811,9 @@ extension PeerStats {
         drops.add(other.drops)
         batchBytesRaw += other.batchBytesRaw
         batchBytesSent += other.batchBytesSent
+        bytesRetransmitted += other.bytesRetransmitted
+        congestionEvents += other.congestionEvents
+        persistentCongestionEvents += other.persistentCongestionEvents
+        probeTimeouts += other.probeTimeouts
     }
 }

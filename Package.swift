@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Module graph (one way only): NetworkModel and Wire ← Transport, NetworkModel and Wire ← Raft,
-// Raft ← RaftSimulation, Wire, Transport and Raft ← Node; all ← EdgeRaftTools ← edgeraft.
+// Raft ← RaftSimulation, Wire, Transport, Raft and ClientAPI ← Node ← EdgeRaftClient;
+// tools (bench, sim, wire) in EdgeRaftTools; all ← edgeraft.
 // Transport and Raft never import each other; NetworkModel imports nothing.
 let package = Package(
     name: "EdgeRaft",
@@ -20,6 +21,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(
@@ -34,7 +39,24 @@ let package = Package(
         .target(name: "Transport", dependencies: ["Wire", "NetworkModel", "CSocketShims", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Raft", dependencies: ["Wire", "NetworkModel"]),
         .target(name: "RaftSimulation", dependencies: ["Raft", "Wire", "NetworkModel"]),
-        .target(name: "Node", dependencies: ["Wire", "Transport", "Raft"]),
+        // The client API's JSON shapes, shared by the gateway's server and the CLI's client.
+        .target(name: "ClientAPI"),
+        .target(
+            name: "Node",
+            dependencies: [
+                "Wire", "Transport", "Raft", "ClientAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
+        // The CLI's side of the client API (deploy, services, status) and the local cluster
+        // it can start (cluster up/down, demo).
+        .target(
+            name: "EdgeRaftClient",
+            dependencies: [
+                "ClientAPI", "Node", "Transport", "Wire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
         .target(
             name: "EdgeRaftTools",
             dependencies: ["Wire", "NetworkModel", "Transport", "Raft", "RaftSimulation", "CThreadShims"]
@@ -42,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "edgeraft",
             dependencies: [
-                "EdgeRaftTools", "RaftSimulation", "NetworkModel", "Transport", "Wire",
+                "EdgeRaftTools", "EdgeRaftClient", "Node", "ClientAPI", "RaftSimulation", "NetworkModel", "Transport", "Wire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,7 +73,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "NetworkModel"], exclude: ["Vectors"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulation", "NetworkModel"]),
         .testTarget(name: "RaftSimulationTests", dependencies: ["RaftSimulation", "Raft", "NetworkModel"]),
-        .testTarget(name: "NodeTests", dependencies: ["Node", "Wire", "NetworkModel"]),
+        .testTarget(name: "NodeTests", dependencies: ["Node", "ClientAPI", "Wire", "NetworkModel", "Raft", "Transport"]),
         .testTarget(name: "EdgeRaftToolsTests", dependencies: ["EdgeRaftTools", "NetworkModel"]),
     ],
     swiftLanguageModes: [.v6]

@@ -41,12 +41,20 @@ public struct ClusterView: Codable, Equatable, Sendable {
         public var retransmissions: UInt64
         public var drops: UInt64
         public var sessionEstablished: Bool
+        /// Datagrams and bytes (above UDP) this node sent to it.
+        public var datagramsSent: UInt64
+        public var bytesSent: UInt64
 
-        public init(smoothedRTTMicros: UInt64?, retransmissions: UInt64, drops: UInt64, sessionEstablished: Bool) {
+        public init(
+            smoothedRTTMicros: UInt64?, retransmissions: UInt64, drops: UInt64, sessionEstablished: Bool,
+            datagramsSent: UInt64 = 0, bytesSent: UInt64 = 0
+        ) {
             self.smoothedRTTMicros = smoothedRTTMicros
             self.retransmissions = retransmissions
             self.drops = drops
             self.sessionEstablished = sessionEstablished
+            self.datagramsSent = datagramsSent
+            self.bytesSent = bytesSent
         }
     }
 

@@ -10,8 +10,10 @@ public enum DeployErrorCode: UInt8, Sendable, CaseIterable {
     case timeout = 4
     /// The chosen node could not start the service.
     case deployFailed = 5
-    /// The gateway is shutting down or not ready.
+    /// The gateway is shutting down or not ready, or the receiver is not the leader.
     case unavailable = 6
+    /// The service name is held by another request, or the request id by another service.
+    case conflict = 7
 }
 
 /// Where a request was placed, with the cost of each phase.

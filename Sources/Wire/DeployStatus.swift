@@ -1,7 +1,7 @@
 /// Where a placed service stands on its chosen node.
 ///
-/// Encoded as a status byte (0 accepted, 1 running, 2 failed); a failure is followed by
-/// its reason as a string.
+/// Encoded as a status byte (0 accepted, 1 running, 2 failed, 3 removed); a failure is
+/// followed by its reason as a string.
 public enum DeployStatus: Equatable, Sendable, Hashable {
     /// The node took the request and is starting the service.
     case accepted
@@ -9,6 +9,9 @@ public enum DeployStatus: Equatable, Sendable, Hashable {
     case running
     /// The node could not start it.
     case failed(reason: String)
+    /// Undeployed: a gateway asks for it (in a DeployAck to the leader), the leader logs it
+    /// in an outcome entry, and the node running it stops it.
+    case removed
 
     public func encode(into out: inout [UInt8]) {
         switch self {
@@ -17,6 +20,7 @@ public enum DeployStatus: Equatable, Sendable, Hashable {
         case .failed(let reason):
             out.append(2)
             out.appendString(reason)
+        case .removed: out.append(3)
         }
     }
 
@@ -26,6 +30,7 @@ public enum DeployStatus: Equatable, Sendable, Hashable {
         case 0: return .accepted
         case 1: return .running
         case 2: return .failed(reason: try reader.readString("failure reason", limit: reader.limits.maxTextBytes))
+        case 3: return .removed
         case let other: throw WireError(.unknownKind(UInt64(other)), at: at, field: "deploy status")
         }
     }

@@ -113,6 +113,11 @@ public struct ServiceSet: Sendable {
             if record.node == me { effects.append(.stop(service: name, decisionIndex: record.decisionIndex)) }
             effects.append(.redecide(request: record.request, reason: "node \(record.node) failed: \(reason)"))
             return effects
+        case .removed:
+            record.status = .removed
+            services[name] = record
+            activeRequests[outcome.requestID] = nil
+            return record.node == me ? [.stop(service: name, decisionIndex: record.decisionIndex)] : []
         }
     }
 }

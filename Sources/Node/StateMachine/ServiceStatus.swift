@@ -10,12 +10,14 @@ public enum ServiceStatus: Equatable, Sendable, Hashable {
     case failed(reason: String)
     /// The decision did not verify on any node (nothing ran); the request is to be re-decided.
     case refused(reason: String)
+    /// Undeployed: stopped on its node, its name free again.
+    case removed
 
     /// Whether this decision still holds the service's name (and reserves its node).
     public var isActive: Bool {
         switch self {
         case .decided, .accepted, .running: return true
-        case .failed, .refused: return false
+        case .failed, .refused, .removed: return false
         }
     }
 }

@@ -116,6 +116,48 @@ public final class WriteAheadLog {
         // (or whose fsync failed) is seen again by this open: make its name durable before
         // anything is appended to it and acknowledged.
         try fs.syncDirectory(directory)
+        let scanned = try scan(directory, fileSystem: fs, into: &recovered)
+        let segments = scanned.segments
+        let previous = scanned.previous
+        let lastCut = scanned.lastCut
+        if let headerless = scanned.headerless {
+            try fs.remove(headerless)
+            try fs.syncDirectory(directory)
+        }
+        var segmentsToUse = segments
+        let lastChecksum: UInt32
+        if let previous {
+            lastChecksum = previous.checksum
+        } else {
+            // A new log: its first segment, written like any roll.
+            let header = WALRecord.SegmentHeader(sequence: 1, previous: 0, hardState: HardState(), compacted: .zero)
+            lastChecksum = try writeSegment(header, directory: directory, fileSystem: fs)
+            segmentsToUse.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
+        }
+        let file = try fs.openForAppend(segmentsToUse[segmentsToUse.count - 1].path)
+        if let lastCut { try file.truncate(to: lastCut) }
+        // What was just read may be only in the page cache (a write whose fsync failed, a
+        // cut whose fsync failed): make it durable before anything builds on it.
+        try file.sync()
+        let wal = WriteAheadLog(
+            directory: directory, options: options, fileSystem: fs, segments: segmentsToUse, file: file, recovered: recovered,
+            lastChecksum: lastChecksum)
+        return (wal, recovered)
+    }
+
+    /// Reads the log in `directory` without changing anything (no repair, no fsync): what
+    /// `open` would recover, for tools that inspect a stopped node's directory.
+    public static func read(directory: String, fileSystem: any FileSystem = PosixFileSystem()) throws(StorageError) -> RecoveredLog {
+        var recovered = RecoveredLog()
+        _ = try scan(directory, fileSystem: fileSystem, into: &recovered)
+        return recovered
+    }
+
+    /// The segments' records replayed in order; what open must repair is returned, not done.
+    private static func scan(
+        _ directory: String, fileSystem fs: any FileSystem, into recovered: inout RecoveredLog
+    ) throws(StorageError) -> (segments: [Segment], previous: (sequence: UInt64, checksum: UInt32)?, lastCut: Int?, headerless: String?) {
+        var headerless: String?
         let sequences = try listSegments(directory, fileSystem: fs)
         var replay = WALReplay()
         var segments: [Segment] = []
@@ -158,8 +200,7 @@ public final class WriteAheadLog {
                 guard isLast, records.isEmpty, segments.count >= 1 else {
                     throw StorageError.corrupt(path: path, offset: 0, reason: "the segment does not start with its header")
                 }
-                try fs.remove(path)
-                try fs.syncDirectory(directory)
+                headerless = path
                 recovered.cutBytes += bytes.count
                 recovered.notes.append("removed \(path): a segment of \(bytes.count) byte(s) without a header (an interrupted roll)")
                 break
@@ -192,24 +233,7 @@ public final class WriteAheadLog {
             recovered.notes.append("term raised from \(recovered.hardState.term) to \(lastTerm), that of the last entry")
             recovered.hardState = HardState(term: lastTerm, vote: nil, commit: recovered.hardState.commit)
         }
-        let lastChecksum: UInt32
-        if let previous {
-            lastChecksum = previous.checksum
-        } else {
-            // A new log: its first segment, written like any roll.
-            let header = WALRecord.SegmentHeader(sequence: 1, previous: 0, hardState: HardState(), compacted: .zero)
-            lastChecksum = try writeSegment(header, directory: directory, fileSystem: fs)
-            segments.append(Segment(sequence: 1, path: directory + "/" + segmentName(1), lastIndex: 0))
-        }
-        let file = try fs.openForAppend(segments[segments.count - 1].path)
-        if let lastCut { try file.truncate(to: lastCut) }
-        // What was just read may be only in the page cache (a write whose fsync failed, a
-        // cut whose fsync failed): make it durable before anything builds on it.
-        try file.sync()
-        let wal = WriteAheadLog(
-            directory: directory, options: options, fileSystem: fs, segments: segments, file: file, recovered: recovered,
-            lastChecksum: lastChecksum)
-        return (wal, recovered)
+        return (segments, previous, lastCut, headerless)
     }
 
     /// Temporary files of a roll that a crash interrupted before its rename.

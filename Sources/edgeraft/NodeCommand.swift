@@ -86,7 +86,7 @@ struct NodeCommand: ParsableCommand {
         let check = NodeConfigCheck.run(configFile: config, overrides: overrides)
         for warning in check.warnings { printError("warning: \(warning.description)") }
         guard check.succeeded, let resolved = check.config else {
-            for error in check.errors { printError("error: \(error.description)") }
+            for message in check.messages { printError("error: \(message)") }
             throw ExitCode(1)
         }
         if checkConfig {

@@ -71,7 +71,7 @@ import Testing
         let path = try ConfigFixture.write(ConfigFixture.minimal, to: dir + "/node.yaml")
         let check = NodeConfigCheck.run(configFile: path, overrides: overrides)
         #expect(!check.succeeded)
-        #expect(check.errors.map(\.description) == ["data-dir: \(dir) belongs to cluster 7, node 2; this node is cluster 7, node 1: use another data-dir, or empty it to rejoin as a new member"])
+        #expect(check.messages == ["flag --data-dir: data-dir: \(dir) belongs to cluster 7, node 2; this node is cluster 7, node 1: use another data-dir, or empty it to rejoin as a new member"])
         overrides.dataDirectory = dir + "/fresh"
         let fresh = NodeConfigCheck.run(configFile: path, overrides: overrides)
         #expect(fresh.succeeded && fresh.dataDirectory == .unrecorded(directoryExists: false) && fresh.warnings == [.insecure])

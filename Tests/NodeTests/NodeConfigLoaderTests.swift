@@ -207,9 +207,10 @@ enum ConfigFixture {
     @Test func missingRequiredKeysSayHowToGiveThem() {
         let messages = ConfigFixture.messages("mode: stable\n")
         for key in ["node-id", "cluster-id", "listen", "data-dir", "private-key"] {
-            #expect(messages.contains { $0.contains("missing required key \(key): add `\(key): ") && $0.contains("to node.yaml or give --\(key) ") }, "\(key): \(messages)")
+            #expect(messages.contains { $0.contains("missing required key \(key)") && $0.contains(": add `\(key): ") && $0.contains("` to node.yaml or give --\(key) ") }, "\(key): \(messages)")
         }
         #expect(messages.count == 5)
+        #expect(messages.contains("node.yaml: missing required key node-id (1…65535): add `node-id: N` to node.yaml or give --node-id N"))
         // Insecure needs no private key.
         #expect(ConfigFixture.messages(ConfigFixture.minimal).isEmpty)
         let secure = ConfigFixture.minimal.replacingOccurrences(of: "insecure: true", with: "insecure: false")
@@ -298,7 +299,7 @@ enum ConfigFixture {
         overrides.link = "moon"
         overrides.peers = ["2:127.0.0.1:1", "x=127.0.0.1:2"]
         let messages = ConfigFixture.messages(ConfigFixture.minimal, overrides: overrides)
-        #expect(messages.contains { $0 == "flag --tick-ms: tick-ms is 0, outside 1…10000 ms; give a value in 1…10000 ms" }, "\(messages)")
+        #expect(messages.contains { $0 == "flag --tick-ms: tick-ms is 0, outside 1…10000 ms; change it to a value in that range" }, "\(messages)")
         #expect(messages.contains { $0.hasPrefix("flag --link: link \"moon\" is not known") })
         #expect(messages.contains { $0.hasPrefix("flag --peer: \"2:127.0.0.1:1\" is not ID=HOST:PORT[,PUBLIC-KEY]") })
         #expect(messages.contains { $0.hasPrefix("flag --peer: peers[0].id must be a whole number") })

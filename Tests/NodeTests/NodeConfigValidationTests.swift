@@ -191,4 +191,18 @@ import Wire
         config.clusterKeyFile = try ConfigFixture.write(ClusterKey.generateHex(), to: dir + "/good.key")
         #expect(NodeConfigValidation.fileProblems(config).isEmpty)
     }
+
+    @Test func checkConfigNamesWhereEachProblemCameFrom() throws {
+        let dir = try ConfigFixture.directory()
+        let text = ConfigFixture.minimal.replacingOccurrences(of: "/tmp/edgeraft-config-test", with: dir + "/data")
+            + "peers:\n  - id: 1\n    address: 127.0.0.1:7002\n"
+        let path = try ConfigFixture.write(text, to: dir + "/node.yaml")
+        let fromFile = NodeConfigCheck.run(configFile: path, overrides: NodeConfigOverrides())
+        #expect(fromFile.messages == ["\(path): peers[0].id: peer 1 is this node (node-id is 1); remove it from peers — the roster lists the other members"])
+        var overrides = NodeConfigOverrides()
+        overrides.peers = ["2=127.0.0.1:7001"]
+        let fromFlag = NodeConfigCheck.run(configFile: path, overrides: overrides)
+        #expect(fromFlag.messages.count == 1)
+        #expect(fromFlag.messages.first?.hasPrefix("flag --peer: peers[0].address: peer 2 is this node (its address is this node's listen address 127.0.0.1:7001)") == true, "\(fromFlag.messages)")
+    }
 }

@@ -73,14 +73,17 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongType(let key, let source, let expected, let found):
             return "\(source): \(key) must be \(expected), not \(found)"
         case .outOfRange(let key, let source, let value, let allowed):
-            return "\(source): \(key) is \(value), outside \(allowed); give a value in \(allowed)"
+            return "\(source): \(key) is \(value), outside \(allowed); change it to a value in that range"
         case .unknownName(let key, let source, let value, let allowed):
             return "\(source): \(key) \"\(value)\" is not known; use one of \(allowed.joined(separator: ", "))"
         case .missingKey(let key, let file, let hint):
-            let place = file.map { "add `\(key): \(hint)` to \($0)" } ?? "add `\(key): \(hint)` to the config file"
+            // `hint` is the value's placeholder, then what it is in parentheses.
+            let value = hint.components(separatedBy: " (").first ?? hint
+            let about = hint.count > value.count ? " " + hint.dropFirst(value.count + 1) : ""
+            let place = "add `\(key): \(value)` to \(file ?? "the config file")"
             // A peer's part has no flag of its own (`--peer` gives the whole entry).
-            let flag = key.contains("[") ? "" : " or give --\(NodeConfigKeys.flagName(key)) \(hint)"
-            return "\(file ?? "configuration"): missing required key \(key): \(place)\(flag)"
+            let flag = key.contains("[") ? "" : " or give --\(NodeConfigKeys.flagName(key)) \(value)"
+            return "\(file ?? "configuration"): missing required key \(key)\(about): \(place)\(flag)"
         case .notApplicable(let key, let source, let reason):
             return "\(source): \(key) \(reason)"
         case .badPeerFlag(let value):
@@ -113,6 +116,22 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(key): \(problem); write `cpu=‰ memory=MiB [cores=N] [capacity=MiB]`, e.g. `cpu=250 memory=512`"
         case .dataDirectory(let failure):
             return "data-dir: \(failure.description)"
+        }
+    }
+
+    /// The key path a validation problem is about; nil for the loader's problems, which
+    /// name their file line or flag themselves.
+    public var settingKey: String? {
+        switch self {
+        case .selfListedPeer(let key, _, _), .missingPublicKey(let key, _), .badPublicKey(let key, _, _),
+             .badAddress(let key, _, _), .privateKey(let key, _), .clusterKey(let key, _),
+             .tokenFile(let key, _, _), .tlsFile(let key, _, _), .injectedLoad(let key, _):
+            return key
+        case .duplicatePeerID(_, let keys), .duplicatePeerAddress(_, let keys), .duplicatePeerKey(let keys):
+            return keys.first
+        case .plaintextRemoteGateway: return "gateway.listen"
+        case .dataDirectory: return "data-dir"
+        default: return nil
         }
     }
 

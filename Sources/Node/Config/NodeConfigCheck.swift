@@ -13,12 +13,31 @@ public struct NodeConfigCheck: Sendable {
 
     public var succeeded: Bool { config != nil && errors.isEmpty }
 
+    var configFile: String?
+    var overrides = NodeConfigOverrides()
+
+    /// Each error as printed: a problem found after loading starts with where its
+    /// setting came from (the flag that set it, else the file).
+    public var messages: [String] {
+        errors.map { error in
+            guard let key = error.settingKey, let source = Self.source(ofKey: key, file: configFile, overrides: overrides) else { return error.description }
+            return "\(source): \(error.description)"
+        }
+    }
+
+    static func source(ofKey key: String, file: String?, overrides: NodeConfigOverrides) -> String? {
+        let given = Set(overrides.byKeyPath.map(\.key))
+        if given.contains(key) { return "flag --" + NodeConfigKeys.flagName(key) }
+        if key.hasPrefix("peers["), given.contains("peers") { return "flag --peer" }
+        return file
+    }
+
     public static func run(configFile: String?, overrides: NodeConfigOverrides) -> NodeConfigCheck {
         let config: NodeConfig
         do {
             config = try NodeConfigLoader.load(file: configFile, overrides: overrides)
         } catch {
-            return NodeConfigCheck(config: nil, errors: error.errors, warnings: [], dataDirectory: nil)
+            return NodeConfigCheck(config: nil, errors: error.errors, warnings: [], dataDirectory: nil, configFile: configFile, overrides: overrides)
         }
         let report = NodeConfigValidation.validate(config)
         var errors = report.errors
@@ -30,6 +49,6 @@ public struct NodeConfigCheck: Sendable {
         } catch {
             errors.append(.dataDirectory(error))
         }
-        return NodeConfigCheck(config: config, errors: errors, warnings: report.warnings, dataDirectory: status)
+        return NodeConfigCheck(config: config, errors: errors, warnings: report.warnings, dataDirectory: status, configFile: configFile, overrides: overrides)
     }
 }

@@ -228,6 +228,17 @@ enum ConfigFixture {
         #expect(messages.count == 4, "\(messages)")
     }
 
+    @Test func aFileOfMistakesStopsAtTheProblemLimit() {
+        let junk = (0..<5_000).map { "key\($0): 1\n" }.joined()
+        let messages = ConfigFixture.messages(ConfigFixture.minimal + junk)
+        #expect(messages.count == NodeConfigLoader.maxProblems + 1)
+        #expect(messages.last == "stopped after 100 problems; fix these first (is it the right file?)")
+        // Entries made huge through an alias are refused whole.
+        let keys = (0..<50).map { "k\($0): 1" }.joined(separator: ", ")
+        let aliased = ConfigFixture.messages(ConfigFixture.minimal + "x-big: &big {\(keys)}\npeers: [*big, *big, *big]\n")
+        #expect(aliased.contains { $0.contains("peers[2] must be a mapping {id, address, public-key}, not a mapping of 50 keys") }, "\(aliased)")
+    }
+
     @Test func keysThatDoNotApplyAreRefused() {
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "idle-ms: 5\n").first?.contains("idle-ms applies only with mode: on-demand") == true)
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "cpu-weight: 5\n").first?.contains("cpu-weight applies only with metric: weighted") == true)

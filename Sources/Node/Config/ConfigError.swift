@@ -34,6 +34,7 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A key that has no meaning with the other settings (`idle-ms` in stable mode…).
     case notApplicable(key: String, source: ConfigSource, reason: String)
     case badPeerFlag(value: String)
+    case tooManyProblems(limit: Int)
 
     // Validation of the merged configuration (`NodeConfigValidation`).
     case selfListedPeer(key: String, id: NodeIDValue, reason: String)
@@ -88,6 +89,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(source): \(key) \(reason)"
         case .badPeerFlag(let value):
             return "flag --peer: \"\(value)\" is not ID=HOST:PORT[,PUBLIC-KEY] (e.g. --peer 2=10.0.0.2:7000,<64 hex digits>)"
+        case .tooManyProblems(let limit):
+            return "stopped after \(limit) problems; fix these first (is it the right file?)"
         case .selfListedPeer(let key, let id, let reason):
             return "\(key): peer \(id) is this node (\(reason)); remove it from peers — the roster lists the other members"
         case .duplicatePeerID(let id, let keys):

@@ -16,6 +16,9 @@ public enum NodeConfigLoader {
     public static let maxFileBytes = 1 << 20
     /// Far above any edge cluster; bounds the work a hostile file can cause.
     public static let maxPeers = 1024
+    /// A file of nothing but mistakes is reported up to here (each unknown key costs an
+    /// edit-distance search, and a 1 MiB file holds 100,000 keys).
+    public static let maxProblems = 100
     public static let defaultIdleMillis = 2_000
     public static let defaultCPUWeight = 500
 
@@ -114,6 +117,10 @@ struct ConfigSettings {
                                              expected: "a mapping of `key: value` lines", found: ConfigValue.describe(root))])
         }
         for (keyNode, value) in mapping {
+            guard problems.count < NodeConfigLoader.maxProblems else {
+                problems.append(.tooManyProblems(limit: NodeConfigLoader.maxProblems))
+                break
+            }
             let source = ConfigSource.file(path: path, line: keyNode.mark?.line)
             guard let key = ConfigValue.keyName(keyNode) else {
                 problems.append(.unknownKey(key: ConfigValue.describe(keyNode), source: source, suggestion: nil))
@@ -138,6 +145,10 @@ struct ConfigSettings {
         }
         gateway = source
         for (keyNode, value) in mapping {
+            guard problems.count < NodeConfigLoader.maxProblems else {
+                problems.append(.tooManyProblems(limit: NodeConfigLoader.maxProblems))
+                break
+            }
             let source = ConfigSource.file(path: path, line: keyNode.mark?.line)
             guard let key = ConfigValue.keyName(keyNode) else {
                 problems.append(.unknownKey(key: "gateway." + ConfigValue.describe(keyNode), source: source, suggestion: nil))
@@ -413,10 +424,20 @@ struct ConfigDecoder {
         var peers: [NodeConfig.Peer] = []
         var complete = true
         for (index, element) in sequence.enumerated() {
+            guard problems.count < NodeConfigLoader.maxProblems else {
+                problems.append(.tooManyProblems(limit: NodeConfigLoader.maxProblems))
+                return nil
+            }
             let path = "peers[\(index)]"
             let elementSource = Self.source(of: element, within: setting.source)
             guard case .mapping(let mapping) = element else {
                 problems.append(.wrongType(key: path, source: elementSource, expected: "a mapping {id, address, public-key}", found: ConfigValue.describe(element)))
+                complete = false
+                continue
+            }
+            // Aliases can make every entry a huge mapping; a peer has three keys.
+            guard mapping.count <= 2 * NodeConfigKeys.peer.count else {
+                problems.append(.wrongType(key: path, source: elementSource, expected: "a mapping {id, address, public-key}", found: "a mapping of \(mapping.count) keys"))
                 complete = false
                 continue
             }

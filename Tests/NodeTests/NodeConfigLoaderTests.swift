@@ -239,6 +239,21 @@ enum ConfigFixture {
         #expect(aliased.contains { $0.contains("peers[2] must be a mapping {id, address, public-key}, not a mapping of 50 keys") }, "\(aliased)")
     }
 
+    @Test func aliasBombsAreRefusedBeforeParsing() {
+        // Nine levels of ten aliases each: 10^9 nodes once expanded, hashed as a key.
+        var text = ConfigFixture.minimal + "x0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1..<9 {
+            text += "x\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        text += "? *a8\n: 1\n"
+        let messages = ConfigFixture.messages(text)
+        #expect(messages == ["node.yaml: not valid YAML: 81 aliases (*name), more than the 16 allowed; write the values out; fix the syntax (indent with spaces, `key: value`)"])
+        // Stars in comments and quoted text are not aliases; a few real ones are fine.
+        let fine = ConfigFixture.minimal + "# *a *b *c *d *e *f *g *h *i *j *k *l *m *n *o *p *q\nload: \"*a *b *c *d *e *f *g *h *i *j *k *l *m *n *o *p *q\"\nx-a: &k info\nlog-level: *k\n"
+        let found = ConfigFixture.messages(fine)
+        #expect(found.count == 1 && found.first?.contains("unknown key x-a") == true, "\(found)")
+    }
+
     @Test func keysThatDoNotApplyAreRefused() {
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "idle-ms: 5\n").first?.contains("idle-ms applies only with mode: on-demand") == true)
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "cpu-weight: 5\n").first?.contains("cpu-weight applies only with metric: weighted") == true)

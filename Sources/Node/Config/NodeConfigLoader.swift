@@ -102,6 +102,12 @@ struct ConfigSettings {
     init(file: String?) { self.file = file }
 
     mutating func addFile(text: String, path: String) throws(ConfigProblems) {
+        // Yams expands aliases while composing and hashes every mapping key, so a few
+        // hundred aliases nested as keys ("billion laughs") would take forever.
+        let aliases = ConfigValue.aliasCount(text)
+        guard aliases <= ConfigValue.maxAliases else {
+            throw ConfigProblems([.invalidYAML(path: path, line: nil, problem: "\(aliases) aliases (*name), more than the \(ConfigValue.maxAliases) allowed; write the values out")])
+        }
         let root: Yams.Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -233,6 +239,33 @@ enum ConfigValue {
         case .sequence: return "a list"
         case .alias: return "an alias"
         }
+    }
+
+    static let maxAliases = 16
+
+    /// How many `*alias` tokens the text has outside comments and quoted text: a
+    /// conservative count (a `*` at a token's start), since the parser's own is not exposed.
+    static func aliasCount(_ text: String) -> Int {
+        var count = 0
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            var quote: UInt8?
+            var previous = UInt8(ascii: " ")
+            for byte in line {
+                if let open = quote {
+                    if byte == open { quote = nil }
+                } else if byte == UInt8(ascii: "\""), byte == UInt8(ascii: "'") || previous != UInt8(ascii: "\\") {
+                    quote = byte
+                } else if byte == UInt8(ascii: "'"), " \t[{,:-?".utf8.contains(previous) {
+                    quote = byte
+                } else if byte == UInt8(ascii: "#"), previous == UInt8(ascii: " ") || previous == UInt8(ascii: "\t") {
+                    break
+                } else if byte == UInt8(ascii: "*"), " \t[{,:-?".utf8.contains(previous) {
+                    count += 1
+                }
+                previous = byte
+            }
+        }
+        return count
     }
 
     /// At most 40 characters of outside text in a message.

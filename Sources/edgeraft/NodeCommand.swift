@@ -91,6 +91,12 @@ struct NodeCommand: ParsableCommand {
         }
         if checkConfig {
             print(resolved.renderYAML(), terminator: "")
+            switch check.dataDirectory {
+            case .matches?: print("# data-dir: recorded for cluster \(resolved.clusterID), node \(resolved.nodeID)")
+            case .unrecorded(directoryExists: true)?: print("# data-dir: not recorded yet; the first start records cluster \(resolved.clusterID), node \(resolved.nodeID)")
+            case .unrecorded(directoryExists: false)?: print("# data-dir: does not exist yet; the first start creates it (mode 0700) and records it")
+            case nil: break
+            }
             return
         }
         // LEAD: let status = NodeDaemonLauncher.run(config: resolved, warnings: check.warnings)

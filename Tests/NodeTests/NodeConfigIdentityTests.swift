@@ -1,4 +1,5 @@
 import Foundation
+import NetworkModel
 import Node
 import Testing
 
@@ -61,6 +62,27 @@ import Testing
         #expect(throws: DataDirectoryIdentity.Failure.notADirectory(path: file)) {
             try DataDirectoryIdentity.recordOrVerify(dataDirectory: file, expected: Self.node5)
         }
+    }
+
+    @Test func mutatedIdentityFilesNeverTrap() {
+        var random = SeededRandom(seed: 5)
+        let seed = Array("cluster-id=7\nnode-id=5\n".utf8)
+        let alphabet = Array("=-\n0123456789cluster-idnode\u{0}".utf8) + [0xFF]
+        var parsed = 0, refused = 0
+        for _ in 0..<3_000 {
+            var bytes = seed
+            for _ in 0..<Int(random.next() % 4 + 1) {
+                let at = bytes.isEmpty ? 0 : Int(random.next() % UInt64(bytes.count))
+                switch random.next() % 4 {
+                case 0 where !bytes.isEmpty: bytes[at] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+                case 1: bytes.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
+                case 2 where !bytes.isEmpty: bytes.remove(at: at)
+                default: bytes = Array(bytes.prefix(at))
+                }
+            }
+            if (try? DataDirectoryIdentity.parse(bytes, path: "identity")) != nil { parsed += 1 } else { refused += 1 }
+        }
+        #expect(parsed > 0 && refused > 0)
     }
 
     @Test func checkConfigReportsADataDirectoryOfAnotherNode() throws {

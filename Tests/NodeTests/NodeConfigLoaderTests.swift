@@ -254,6 +254,14 @@ enum ConfigFixture {
         #expect(found.count == 1 && found.first?.contains("unknown key x-a") == true, "\(found)")
     }
 
+    @Test func deepNestingIsRefusedNotOverflowingTheStack() {
+        // libyaml stops at 1,000 levels, before Yams's recursive composing could overflow.
+        for text in [String(repeating: "- ", count: 100_000) + "x\n", String(repeating: "[", count: 100_000) + "\n"] {
+            let messages = ConfigFixture.messages(text)
+            #expect(messages.count == 1 && messages.first?.contains("not valid YAML: Maximum nesting level reached") == true, "\(messages)")
+        }
+    }
+
     @Test func keysThatDoNotApplyAreRefused() {
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "idle-ms: 5\n").first?.contains("idle-ms applies only with mode: on-demand") == true)
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "cpu-weight: 5\n").first?.contains("cpu-weight applies only with metric: weighted") == true)

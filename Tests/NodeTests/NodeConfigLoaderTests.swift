@@ -221,6 +221,9 @@ enum ConfigFixture {
         #expect(gateway.first?.contains("missing required key gateway.token-file") == true)
         let peer = ConfigFixture.messages(ConfigFixture.minimal + "peers:\n  - id: 2\n")
         #expect(peer.first?.contains("missing required key peers[0].address") == true)
+        // Before: an empty id was neither read nor reported, and the loader threw no problem.
+        let emptyID = ConfigFixture.messages(ConfigFixture.minimal + "peers:\n  - id:\n    address: 127.0.0.1:7002\n")
+        #expect(emptyID == ["node.yaml: missing required key peers[0].id: add `peers[0].id: N` to node.yaml"])
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() {

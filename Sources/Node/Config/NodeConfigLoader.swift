@@ -51,7 +51,10 @@ public enum NodeConfigLoader {
         settings.add(overrides)
         var decoder = ConfigDecoder(settings: settings)
         let config = decoder.decode()
-        guard let config, decoder.problems.isEmpty else { throw ConfigProblems(decoder.problems) }
+        guard let config, decoder.problems.isEmpty else {
+            // Every path to no configuration records why; should one ever not, say so.
+            throw ConfigProblems(decoder.problems.isEmpty ? [.invalidYAML(path: path ?? "configuration", line: nil, problem: "incomplete")] : decoder.problems)
+        }
         return config
     }
 
@@ -475,7 +478,8 @@ struct ConfigDecoder {
                 continue
             }
             var id: Int?, address: String?, publicKey: String?
-            var seen: Set<String> = []
+            // Keys whose value was refused already (an empty value is simply missing).
+            var refused: Set<String> = []
             for (keyNode, value) in mapping {
                 let source = Self.source(of: keyNode, within: setting.source)
                 guard let key = ConfigValue.keyName(keyNode) else {
@@ -483,17 +487,20 @@ struct ConfigDecoder {
                     continue
                 }
                 let field = ConfigSetting(node: value, source: source)
-                seen.insert(key)
-                if ConfigValue.isNull(value) { continue }
+                if ConfigValue.isNull(value), NodeConfigKeys.peer.contains(key) { continue }
                 switch key {
-                case "id": id = integer(field, key: path + ".id", 1...65_535)
-                case "address": address = text(field, key: path + ".address")
+                case "id":
+                    id = integer(field, key: path + ".id", 1...65_535)
+                    if id == nil { refused.insert(key) }
+                case "address":
+                    address = text(field, key: path + ".address")
+                    if address == nil { refused.insert(key) }
                 case "public-key": publicKey = text(field, key: path + ".public-key")
                 default:
                     problems.append(.unknownKey(key: path + "." + key, source: source, suggestion: NodeConfigKeys.suggestion(for: key, among: NodeConfigKeys.peer, prefix: path + ".")))
                 }
             }
-            for (key, missing) in [("id", id == nil), ("address", address == nil)] where missing && !seen.contains(key) {
+            for (key, missing) in [("id", id == nil), ("address", address == nil)] where missing && !refused.contains(key) {
                 problems.append(.missingKey(key: path + "." + key, file: settings.file, hint: key == "id" ? "N" : "HOST:PORT"))
             }
             guard let id, let address else { complete = false; continue }

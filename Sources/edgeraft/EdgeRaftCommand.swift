@@ -6,5 +6,5 @@ struct EdgeRaftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgeraft",
         abstract: "A consensus-based orchestrator for microservices on small edge nodes.",
-        subcommands: [LogCommand.self, WireCommand.self, SimCommand.self, BenchCommand.self, KeygenCommand.self])
+        subcommands: [NodeCommand.self, LogCommand.self, WireCommand.self, SimCommand.self, BenchCommand.self, KeygenCommand.self])
 }

@@ -48,6 +48,12 @@ public enum NodeDaemonLauncher {
     }
 
     public static func start(config: NodeConfig, logger: Logger) throws -> RunningNode {
+        do {
+            _ = try DataDirectoryIdentity.recordOrVerify(
+                dataDirectory: config.dataDirectory, expected: DataDirectoryIdentity(clusterID: config.clusterID, nodeID: config.nodeID))
+        } catch {
+            throw StartError(description: "\(error)")
+        }
         let protection: Protection
         if config.insecure {
             protection = .insecure

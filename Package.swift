@@ -59,12 +59,14 @@ let package = Package(
             ]),
         .target(
             name: "EdgeRaftTools",
-            dependencies: ["Wire", "NetworkModel", "Transport", "Raft", "RaftSimulation", "CThreadShims"]
+            dependencies: ["Wire", "NetworkModel", "Transport", "Raft", "RaftSimulation", "Node", "ClientAPI", "CThreadShims",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "edgeraft",
             dependencies: [
                 "EdgeRaftTools", "EdgeRaftClient", "Node", "ClientAPI", "RaftSimulation", "NetworkModel", "Transport", "Wire",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import EdgeRaftTools
+import Logging
+import Node
 
 extension ThreadPlacement: ExpressibleByArgument {}
 
@@ -7,7 +9,55 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure EdgeRaft on this machine (build with -c release).",
-        subcommands: [TransportBench.self, HandshakeBench.self, BulkBench.self])
+        subcommands: [DeployBench.self, TransportBench.self, HandshakeBench.self, BulkBench.self])
+
+    struct DeployBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "deploy",
+            abstract: "One deploy end to end: real nodes on loopback in this process (sockets, sealed sessions, disks; dry-run engine), p50/p99 and the phase breakdown, bytes per decision.")
+
+        @Option(help: "Nodes in the cluster.")
+        var nodes: Int = 6
+
+        @Option(help: "Gateways the requests go to in turn.")
+        var gateways: Int = 3
+
+        @Option(help: "stable or on-demand.")
+        var mode: String = "stable"
+
+        @Option(name: .customLong("idle-ms"), help: "On-demand: the leader's idle period (0: every request elects anew).")
+        var idleMillis: UInt64 = 0
+
+        @Option(help: "Requests, sent one after another.")
+        var requests: Int = 200
+
+        @Option(help: "Emulated link profile on every datagram (loopback, lan, pi-wifi, lossy-wifi, cellular, narrowband).")
+        var link: String?
+
+        @Option(name: .customLong("log-level"), help: "The nodes' log level (debug shows every decision).")
+        var logLevel: String = "warning"
+
+        func validate() throws {
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical.") }
+            guard (3...9).contains(nodes) else { throw ValidationError("--nodes must be 3…9.") }
+            guard (1...nodes).contains(gateways) else { throw ValidationError("--gateways must be 1…--nodes.") }
+            guard ["stable", "on-demand"].contains(mode) else { throw ValidationError("--mode must be stable or on-demand.") }
+            guard (1...100_000).contains(requests) else { throw ValidationError("--requests must be 1…100000.") }
+        }
+
+        func run() throws {
+            var options = DeployBenchmark.Options()
+            options.nodes = nodes
+            options.gateways = gateways
+            options.mode = mode == "stable" ? .stable : .onDemand(idleMillis: idleMillis)
+            options.requests = requests
+            options.link = link
+            options.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+            let result = try DeployBenchmark.run(options, progress: { printError($0) })
+            print(DeployBenchmark.render(result, options: options))
+            if !result.failures.isEmpty { throw ExitCode(1) }
+        }
+    }
 
     struct TransportBench: ParsableCommand {
         static let configuration = CommandConfiguration(

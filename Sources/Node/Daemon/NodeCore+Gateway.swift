@@ -53,7 +53,7 @@ extension NodeCore {
         switch result.outcome {
         case .placed(let placement):
             request.placement = placement
-            if leader == me, let election = phases.wonElection, election.term == placement.term {
+            if case .onDemand = settings.mode, leader == me, let election = phases.wonElection, election.term == placement.term {
                 request.preVoteNetworkMicros = election.preVoteNetworkMean
             }
             held[result.requestID] = request

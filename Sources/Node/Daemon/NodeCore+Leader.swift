@@ -106,6 +106,8 @@ extension NodeCore {
                 request.decisions += 1
                 leading[id] = request
                 decisionRequest[index] = id
+                awaitingOutcome[id] = now &+ settings.requestTimeoutMicros
+                raft.retirementHeld = true
                 phases.track(index: index)
                 ledger.record(requestID: id, node: entry.chosen, demand: Placement.demand(of: request.request), atMillis: now / 1000)
                 return [.log(.info, "request \(id) (\(request.request.service)): decided node \(entry.chosen) at index \(index), term \(raft.term)")]

@@ -79,6 +79,15 @@ extension NodeCore {
         }
         effects += followCommittedDecisions(ready.committedEntries, effects: serviceEffects, now: now)
         effects += settleOwedOutcomes()
+        for id in Array(awaitingOutcome.keys) {
+            // Settled once the log holds its outcome, or the decision no longer holds.
+            guard let record = services.record(forRequest: id) else {
+                if !leading.keys.contains(id) { awaitingOutcome[id] = nil }
+                continue
+            }
+            if record.status == .running || !record.status.isActive { awaitingOutcome[id] = nil }
+        }
+        raft.retirementHeld = !awaitingOutcome.isEmpty
         effects += completeHeldRequests(now: now)
         effects += completeUndeploys()
         return effects

@@ -73,6 +73,9 @@ public struct NodeCore: Sendable {
     var decisionRequest: [UInt64: UInt64] = [:]
     var owedOutcomes: [OutcomeKey: OwedOutcome] = [:]
     var proposedOutcomes: Set<OutcomeKey> = []
+    /// Requests this leader decided whose outcome is not in the log yet, with a deadline:
+    /// an on-demand leader stays until then, so the outcome needs no election of its own.
+    var awaitingOutcome: [UInt64: UInt64] = [:]
     var alarms = 0
 
     public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler) {
@@ -97,6 +100,8 @@ public struct NodeCore: Sendable {
     public mutating func advance(now: UInt64) -> [NodeEffect] {
         var effects: [NodeEffect] = []
         if nextTickAt == nil { nextTickAt = now &+ settings.tickMicros }
+        awaitingOutcome = awaitingOutcome.filter { $0.value > now }
+        raft.retirementHeld = !awaitingOutcome.isEmpty
         var ticks = 0
         while let due = nextTickAt, now >= due {
             raft.tick()

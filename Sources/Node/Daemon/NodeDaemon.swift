@@ -34,6 +34,7 @@ public final class NodeDaemon: @unchecked Sendable {
     private var waiting: [ClientTicket: CheckedContinuation<Result<ServiceView, GatewayError>, Never>] = [:]
     private var nextTicket: ClientTicket = 1
     private var samplingFailed = false
+    private var lastRole: (role: RaftNode.Role, leader: NodeID?, term: UInt64)?
 
     private let inbox = Mutex<(inputs: [Input], running: Bool)>(([], true))
     private let wakeUp = DispatchSemaphore(value: 0)
@@ -141,6 +142,7 @@ public final class NodeDaemon: @unchecked Sendable {
             perform(core.advance(now: now))
             perform(engine.poll(nowMillis: now / 1000).flatMap { core.engineEvent($0, now: now) })
             processReady()
+            logRoleChange()
             _ = wakeUp.wait(timeout: .now() + .microseconds(Int(min(core.settings.tickMicros, 1_000_000))))
         }
         shutDown()
@@ -168,6 +170,18 @@ public final class NodeDaemon: @unchecked Sendable {
             body(core)
         case .givenUp(let peer, let handle):
             logger.debug("transport gave up a message to node \(peer) (handle \(handle))")
+        }
+    }
+
+    private func logRoleChange() {
+        let now = (role: core.raft.role, leader: core.raft.leader, term: core.raft.term)
+        defer { lastRole = now }
+        guard let last = lastRole, last.role != now.role || last.leader != now.leader || last.term != now.term else { return }
+        switch now.role {
+        case .leader: logger.info("leader of term \(now.term)")
+        case .candidate, .preCandidate: logger.debug("campaigning (\(now.role)) for term \(now.term + (now.role == .preCandidate ? 1 : 0))")
+        case .follower:
+            if let leader = now.leader { logger.debug("following node \(leader) in term \(now.term)") } else { logger.debug("no leader (term \(now.term))") }
         }
     }
 

@@ -150,7 +150,7 @@ extension RaftNode {
     /// On-demand mode: a leader with nothing left to commit and no proposal for its idle
     /// period tells its followers and steps down, so an idle cluster sends nothing.
     mutating func maybeRetire() {
-        guard case .onDemand(let idleTicks) = config.mode, role == .leader, transferee == nil,
+        guard case .onDemand(let idleTicks) = config.mode, role == .leader, transferee == nil, !retirementHeld,
               commitIndex == log.lastIndex, idleElapsed >= idleTicks,
               progress.values.allSatisfy({ $0.state != .snapshot }) else { return }
         broadcastHeartbeat(retiring: true)

@@ -51,6 +51,9 @@ public struct RaftNode: Sendable {
     /// Ticks since this node became leader.
     var leaderTicks = 0
     public internal(set) var storageHasFailed = false
+    /// On-demand mode: while true the leader does not retire even when idle — the shell
+    /// holds it while work it started still needs the log (e.g. a decision's outcome).
+    public var retirementHeld = false
 
     // What the last Ready handed out.
     var readyHardState: HardState

@@ -104,6 +104,38 @@ func send(_ port: Int, _ method: HTTPRequest.Method, _ path: String, token: Stri
     return Answer(status: response.status.code, headers: response.headers, body: Data((response.body ?? ByteBuffer()).readableBytesView))
 }
 
+/// Writes `request` on a plain TCP connection and reads until the server closes it.
+func rawExchange(port: Int, request: String) -> String {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return "socket failed" }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else { return "connect failed" }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    let bytes = Array(request.utf8)
+    var sent = 0
+    while sent < bytes.count {
+        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n <= 0 { break }  // the server may answer and close before it read everything
+        sent += n
+    }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n <= 0 { break }
+        received += buffer[0..<n]
+    }
+    return String(decoding: received, as: UTF8.self)
+}
+
 /// Starts a server on an ephemeral loopback port around `body` and stops it after.
 func withServer<T>(
     gateway: FakeGateway = FakeGateway(), configure: (inout NodeConfig.Gateway) -> Void = { _ in },
@@ -320,6 +352,21 @@ struct APISpec {
             #expect(wrongMethod.status == 405 && wrongMethod.error?.error.code == "method_not_allowed")
             #expect(wrongMethod.headers[.allow] == "GET, DELETE")
             #expect(try await send(port, .get, "/v1/nothing", token: nil).status == 401)
+        }
+    }
+
+    /// A chunked body declares no length: the limit holds while it is read.
+    @Test func aChunkedBodyOverTheLimitIs413() async throws {
+        let gateway = FakeGateway()
+        try await withServer(gateway: gateway) { port, _ in
+            let chunk = String(repeating: "a", count: 5000)
+            let request = "POST /v1/services HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret\r\n"
+                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                + String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n0\r\n\r\n"
+            let answer = await onThread { rawExchange(port: port, request: request) }
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(80))")
+            #expect(answer.contains(#""code":"too_large""#) && answer.contains(#""field":"body""#))
+            #expect(gateway.calls.all.isEmpty)
         }
     }
 

@@ -2,6 +2,7 @@ import ClientAPI
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// What each route does: HTTP and JSON in, one `ClientGateway` call, JSON out. Nothing
 /// here decides anything; errors are thrown as `APIError`s.
@@ -45,6 +46,9 @@ struct ClientAPIHandlers: Sendable {
         do {
             buffer = try await request.collectBody(upTo: maxBodyBytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            // A body without Content-Length (chunked) that grows past the limit while read.
             throw APIError.tooLarge(limit: maxBodyBytes)
         }
         let body = try DeployBodyDecoding.decode(Data(buffer.readableBytesView)).mapError(APIError.init).get()

@@ -91,8 +91,11 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
-            ]),
+            ],
+            // A self-signed certificate and key for the client API's TLS test only.
+            exclude: ["Fixtures"]),
         .testTarget(name: "EdgeRaftToolsTests", dependencies: ["EdgeRaftTools", "NetworkModel"]),
     ],
     swiftLanguageModes: [.v6]

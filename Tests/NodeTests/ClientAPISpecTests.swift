@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOSSL
 import Node
 import Synchronization
 import Testing
@@ -443,6 +444,30 @@ struct APISpec {
             return
         }
         #expect(port > 0)
+    }
+
+    /// With a certificate and key the server speaks TLS, also beyond loopback, and plain
+    /// HTTP gets no answer from it.
+    @Test func withACertificateAndKeyTheServerSpeaksTLS() async throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+        try await withServer(configure: {
+            $0.listen = "0.0.0.0:0"
+            $0.tlsCertificateFile = fixtures.appendingPathComponent("tls-test-cert.pem").path
+            $0.tlsKeyFile = fixtures.appendingPathComponent("tls-test-key.pem").path
+        }) { port, _ in
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            let response = try await TestClient.withClient(
+                host: "127.0.0.1", port: port, configuration: .init(tlsConfiguration: tls, serverName: "edgeraft.test")
+            ) { client in
+                try await client.execute(TestClient.Request("/v1/cluster", method: .get, headers: [.authorization: "Bearer secret"]))
+            }
+            #expect(response.status == .ok)
+            let plain = await onThread {
+                rawExchange(port: port, request: "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            }
+            #expect(!plain.hasPrefix("HTTP/1.1 200"))
+        }
     }
 
     @Test func listenAddressesAndLoopback() {

@@ -175,8 +175,27 @@ public enum NodeDaemonLauncher {
             phaseLog: PhaseLogFile(path: config.dataDirectory + "/phases.csv"), addresses: addresses,
             stopServicesOnExit: true)
         daemon.start()
+        var running = RunningNode(daemon: daemon)
+        if let gateway = config.gateway {
+            let token: String
+            do {
+                token = try String(contentsOfFile: gateway.tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                daemon.stop()
+                throw StartError(description: "gateway token-file \(gateway.tokenFile): \(error.localizedDescription)")
+            }
+            let server = ClientAPIServer(configuration: gateway, token: token, gateway: DaemonGateway(daemon: daemon), logger: logger)
+            do {
+                let port = try server.start()
+                logger.notice("client API on port \(port)")
+            } catch {
+                daemon.stop()
+                throw StartError(description: "client API: \(error)")
+            }
+            running.stopAPI = { server.stop() }
+        }
         logger.notice("node \(config.nodeID) of cluster \(config.clusterID) listening on \(config.listen), mode \(config.mode), \(config.peers.count) peers, engine \(config.engine.rawValue)")
-        return RunningNode(daemon: daemon)
+        return running
     }
 
     /// Blocks until SIGINT or SIGTERM.

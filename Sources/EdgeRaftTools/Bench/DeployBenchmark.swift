@@ -35,6 +35,8 @@ public enum DeployBenchmark {
         public var datagramsPerDecision: Double = 0
         public var seconds: Double = 0
         public var failures: [String] = []
+        /// Messages the nodes sent during the measured requests, by kind, per decision.
+        public var messagesPerDecision: [(kind: String, count: Double, bytes: Double)] = []
     }
 
     public static func run(_ options: Options, progress: @escaping @Sendable (String) -> Void) throws -> Result {
@@ -50,7 +52,7 @@ public enum DeployBenchmark {
             keys[id] = try NodeIdentity.create(at: "\(directory)/node-\(id).key").publicKey.description
             ports[id] = try freeUDPPort()
         }
-        var logger = Logger(label: "edgeraft.bench")
+        var logger = Logger(label: "edgeraft.bench") { _ in ElapsedLogHandler() }
         logger.logLevel = options.logLevel
         var nodes: [NodeID: NodeDaemonLauncher.RunningNode] = [:]
         for id in ids {
@@ -100,6 +102,7 @@ public enum DeployBenchmark {
                 $0.idleDatagramsPerSecond = Double(idleEnd.datagrams - idleStart.datagrams) / idleSeconds
             }
             let before = await traffic(daemons)
+            let kindsBefore = messageCounts(daemons)
             let started = MonotonicClock.nowMicros()
             for index in 0..<options.requests {
                 let request = DeployRequest(
@@ -122,12 +125,18 @@ public enum DeployBenchmark {
             }
             let seconds = Double(MonotonicClock.nowMicros() - started) / 1e6
             let after = await traffic(daemons)
+            let kindsAfter = messageCounts(daemons)
             box.update {
                 let idleShare = $0.idleBytesPerSecond * seconds
                 let decisions = Double(max($0.latencies.count, 1))
                 $0.seconds = seconds
                 $0.bytesPerDecision = (Double(after.bytes - before.bytes) - idleShare) / decisions
                 $0.datagramsPerDecision = (Double(after.datagrams - before.datagrams) - $0.idleDatagramsPerSecond * seconds) / decisions
+                $0.messagesPerDecision = kindsAfter.keys.sorted { $0.rawValue < $1.rawValue }.map { kind in
+                    let now = kindsAfter[kind] ?? (0, 0)
+                    let then = kindsBefore[kind] ?? (0, 0)
+                    return ("\(kind)", Double(now.count - then.count) / decisions, Double(now.bytes - then.bytes) / decisions)
+                }
             }
             done.signal()
         }
@@ -141,6 +150,17 @@ public enum DeployBenchmark {
         private var result = Result()
         func update(_ body: (inout Result) -> Void) { lock.lock(); body(&result); lock.unlock() }
         var value: Result { lock.lock(); defer { lock.unlock() }; return result }
+    }
+
+    private static func messageCounts(_ daemons: [NodeDaemon]) -> [FrameKind: (count: Int, bytes: Int)] {
+        var all: [FrameKind: (count: Int, bytes: Int)] = [:]
+        for daemon in daemons {
+            for (kind, value) in daemon.messagesSent {
+                let old = all[kind] ?? (0, 0)
+                all[kind] = (old.count + value.count, old.bytes + value.bytes)
+            }
+        }
+        return all
     }
 
     private static func leaderKnown(_ daemon: NodeDaemon) async -> Bool {
@@ -187,7 +207,30 @@ public enum DeployBenchmark {
         }
         lines.append(String(format: "idle traffic: %.0f B/s, %.1f datagrams/s (all nodes)", result.idleBytesPerSecond, result.idleDatagramsPerSecond))
         lines.append(String(format: "per decision (idle traffic taken off): %.0f B in %.1f datagrams", result.bytesPerDecision, result.datagramsPerDecision))
+        lines.append("messages per decision, by kind (frame bytes, before datagram headers, tags and acks):")
+        for row in result.messagesPerDecision where row.count > 0 {
+            lines.append(String(format: "  %-18@ %6.1f  %7.0f B", row.kind as NSString, row.count, row.bytes))
+        }
         for failure in result.failures.prefix(5) { lines.append("failure: \(failure)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+
+/// Log lines stamped with milliseconds since the benchmark started, so that a debug run
+/// shows where a request's time goes.
+struct ElapsedLogHandler: LogHandler {
+    static let start = MonotonicClock.nowMicros()
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let elapsed = Double(MonotonicClock.nowMicros() &- Self.start) / 1000
+        FileHandle.standardError.write(Data(String(format: "%10.1f ms %@ %@\n", elapsed, "\(event.level)" as NSString, "\(event.message)" as NSString).utf8))
     }
 }

@@ -23,19 +23,22 @@ extension NodeCore {
                     held[id] = request
                     effects += lead(request.request, gateway: me, now: now)
                 }
-            } else if let leader = raft.leader {
-                if request.sentTo != leader || now &- request.sentAt >= settings.resendMicros {
+            } else if let leader = raft.leader, leader != request.refusedBy || now &- request.sentAt >= electionTimeoutMicros {
+                if request.sentTo != leader || request.refusedBy == leader || now &- request.sentAt >= settings.resendMicros {
+                    request.refusedBy = nil
                     request.sentTo = leader
                     request.sentAt = now
                     held[id] = request
                     effects.append(send(.deployRequest(request.request), to: leader, now: now))
                 }
-            } else {
+            } else if raft.leader == nil {
                 maybeCampaign(now: now)
             }
         }
         return effects
     }
+
+    var electionTimeoutMicros: UInt64 { UInt64(raft.config.electionTicks) &* settings.tickMicros }
 
     /// On-demand mode: no live leader and work waiting, so this node stands for election
     /// (at most once per election timeout; a lost campaign is retried).
@@ -59,9 +62,17 @@ extension NodeCore {
             held[result.requestID] = request
             return completeHeldRequests(now: now)
         case .failed(.unavailable, _):
-            // Not (or no longer) the leader: try the next one.
-            request.sentTo = nil
+            // Not (or no longer) the leader: this node's view of the leader is stale. Wait for
+            // it to change (or campaign, in on-demand mode) rather than ask again at once.
+            request.refusedBy = leader
+            request.sentAt = now
             held[result.requestID] = request
+            // On-demand: the node this gateway still took for the leader has retired (its
+            // retiring heartbeat is on the way here): stand for election now.
+            if case .onDemand = settings.mode, raft.role == .follower, raft.config.canLead, raft.isVoter {
+                lastCampaignAt = now
+                raft.campaign()
+            }
             return []
         case .failed(let code, let text):
             _ = held.remove(result.requestID)

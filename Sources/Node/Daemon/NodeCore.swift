@@ -82,7 +82,9 @@ public struct NodeCore: Sendable {
         self.settings = settings
         self.raft = raft
         self.sampler = sampler
-        self.services = ServiceSet(me: settings.me, policy: settings.policy)
+        // Membership changes through the log are not implemented yet: the members are the
+        // configured roster, the same on every node.
+        self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership.members))
     }
 
     /// Misquoted-load alarms raised so far (a follower's own load quoted wrongly).
@@ -209,6 +211,8 @@ public struct NodeCore: Sendable {
         let isLeader = raft.role == .leader
         if isLeader && !wasLeader {
             leaderSince = now
+            // A won campaign does not hold the next one back (only a lost one is paced).
+            lastCampaignAt = nil
             phases.won(term: raft.term)
             // Rounds of an earlier term never close now. (A leader stepping down keeps its
             // open rounds: an on-demand leader retires inside the step that commits.)

@@ -36,6 +36,11 @@ public final class NodeDaemon: @unchecked Sendable {
     private var samplingFailed = false
     private var lastRole: (role: RaftNode.Role, leader: NodeID?, term: UInt64)?
 
+    /// Messages this node handed to Transport, by kind (count, encoded frame bytes).
+    private let sentByKind = Mutex<[FrameKind: (count: Int, bytes: Int)]>([:])
+
+    public var messagesSent: [FrameKind: (count: Int, bytes: Int)] { sentByKind.withLock { $0 } }
+
     private let inbox = Mutex<(inputs: [Input], running: Bool)>(([], true))
     private let wakeUp = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -218,6 +223,12 @@ public final class NodeDaemon: @unchecked Sendable {
         for effect in effects {
             switch effect {
             case .send(let peer, let message):
+                var frame: [UInt8] = []
+                message.message.encodeFrame(into: &frame)
+                sentByKind.withLock { counts in
+                    let old = counts[message.message.kind] ?? (0, 0)
+                    counts[message.message.kind] = (old.count + 1, old.bytes + frame.count)
+                }
                 endpoint.send(message, to: peer)
             case .start(let spec):
                 let now = MonotonicClock.nowMicros()

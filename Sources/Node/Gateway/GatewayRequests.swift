@@ -12,6 +12,8 @@ struct GatewayRequests: Sendable, Equatable {
         var deadline: UInt64
         var sentTo: NodeID?
         var sentAt: UInt64 = 0
+        /// The node that answered it is not the leader (while this node still thinks it is).
+        var refusedBy: NodeID?
         /// The leader's answer: where it went, with the phase timings.
         var placement: DeployPlacement?
         var preVoteNetworkMicros: UInt64 = 0

@@ -17,6 +17,9 @@ public enum DecisionRefusal: Error, Equatable, Sendable, Hashable, CustomStringC
     /// The pending figures for a node exceed what the log has decided onto it (checked by
     /// the service set, which knows the log; see `ServiceSet`).
     case pendingNotInLog(node: NodeID, claimed: Reservation, decided: Reservation)
+    /// A load is recorded for a node that is not a member of the cluster (checked by the
+    /// service set, which knows the members).
+    case notAMember(NodeID)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum DecisionRefusal: Error, Equatable, Sendable, Hashable, CustomStringC
         case .pendingNotInLog(let node, let claimed, let decided):
             return "node \(node) has \(claimed.services) services (\(claimed.cpuMillicores) millicores, \(claimed.memoryMiB) MiB) pending"
                 + " but the log decided \(decided.services) (\(decided.cpuMillicores) millicores, \(decided.memoryMiB) MiB) onto it"
+        case .notAMember(let node):
+            return "a load is recorded for node \(node), which is not a member of the cluster"
         }
     }
 }

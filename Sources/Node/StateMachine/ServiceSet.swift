@@ -11,9 +11,14 @@ public struct ServiceSet: Sendable {
     /// recognised and never decided twice.
     private var activeRequests: [UInt64: String] = [:]
 
-    public init(me: NodeID, policy: PlacementPolicy) {
+    /// The cluster's members: a decision quoting a load for any other node is refused (a
+    /// leader could otherwise invent an idle node and send a service nowhere). nil: not checked.
+    public let members: Set<NodeID>?
+
+    public init(me: NodeID, policy: PlacementPolicy, members: Set<NodeID>? = nil) {
         self.me = me
         self.policy = policy
+        self.members = members
     }
 
     /// The record an active request holds, if any: what a gateway answers a retry with.
@@ -55,6 +60,9 @@ public struct ServiceSet: Sendable {
         if activeRequests[request.requestID] != nil { return [] }
         let existing = services[request.service]
         var verdict = DecisionVerifier.verify(decision, policy: policy)
+        if verdict == .accepted, let members, let stranger = decision.loads.map(\.node).first(where: { !members.contains($0) }) {
+            verdict = .refused(.notAMember(stranger))
+        }
         if verdict == .accepted, let unbacked = unbackedPending(decision) { verdict = .refused(unbacked) }
         if case .refused(let refusal) = verdict {
             let reason = "decision at index \(index) refused: \(refusal)"

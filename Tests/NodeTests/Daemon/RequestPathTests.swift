@@ -161,3 +161,18 @@ extension RequestPathTests {
         }
     }
 }
+
+extension RequestPathTests {
+    @Test func aDecisionForANodeThatIsNotAMemberIsRefused() {
+        var services = ServiceSet(me: 1, policy: PlacementPolicy(), members: [1, 2, 3])
+        let idle = WorkloadReport(cpuBusyPermille: 0, memoryUsedMiB: 0, loadPermille: 0, freeCPUMillicores: 4_000, freeMemoryMiB: 4_000, sampleAgeMillis: 0)
+        let busy = WorkloadReport(cpuBusyPermille: 900, memoryUsedMiB: 0, loadPermille: 900, freeCPUMillicores: 4_000, freeMemoryMiB: 4_000, sampleAgeMillis: 0)
+        // An honest choice among the quoted loads, but node 99 was invented.
+        let entry = DecisionEntry(
+            request: request(1, "web"), chosen: 99, leader: 1, term: 1, timestampMicros: 0,
+            loads: [NodeLoad(node: 1, report: busy), NodeLoad(node: 99, report: idle)], pending: [])
+        let effects = services.apply(index: 1, entry: LogEntry(term: 1, kind: .decision, payload: entry.encoded()))
+        #expect(effects.contains { if case .redecide(_, let reason) = $0 { return reason.contains("not a member") } else { return false } })
+        #expect(services.services["web"]?.status.isActive == false)
+    }
+}

@@ -254,4 +254,43 @@ struct EndToEndTests {
             #expect(health.status == "ok")
         }
     }
+
+    @Test func theDemoRunsInWellUnderAMinuteAndLeavesNothingBehind() throws {
+        let harness = try ProcessHarness()
+        let started = Date()
+        let run = try harness.edgeraft(["demo"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 45)
+        for index in 1...LocalDemo.services { #expect(run.stdout.contains("demo-\(index) → node "), "\(run.stdout)") }
+        #expect(run.stdout.contains("VoteConsNetMean") && run.stdout.contains("stopped \(LocalDemo.nodes) nodes"))
+        #expect(!Self.anyNodeRuns(under: FileManager.default.temporaryDirectory.path + "/edgeraft-demo-"))
+    }
+
+    @Test func ctrlCWhileTheClusterComesUpStopsEveryNode() throws {
+        let harness = try ProcessHarness()
+        let directory = harness.path("cluster")
+        let up = try harness.spawn([ProcessHarness.edgeraftBinary, "cluster", "up", "--nodes", "6", "--dir", directory], log: "up.log")
+        // Wait for some nodes to be recorded, then interrupt.
+        for _ in 0..<200 where ((try? ClusterRecord.read(directory: directory))?.nodes.count ?? 0) < 3 { usleep(10_000) }
+        let record = try ClusterRecord.read(directory: directory)
+        harness.adopt(record)
+        kill(up.pid, SIGINT)
+        var status: ChildProcess.ExitStatus?
+        for _ in 0..<1_000 where status == nil {
+            status = up.exitStatusIfEnded()
+            usleep(10_000)
+        }
+        #expect(status == .exited(130))
+        for node in record.nodes { #expect(!ProcessHarness.isRunning(node.pid), "node \(node.id) still runs") }
+    }
+
+    /// Whether any process runs `edgeraft node --config PREFIX…`.
+    static func anyNodeRuns(under prefix: String) -> Bool {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        return pids.contains { pid in
+            guard let cmdline = NodeProcessCheck.cmdline(of: pid), !NodeProcessCheck.isGone(pid) else { return false }
+            let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.contains("node") && arguments.contains { $0.hasPrefix(prefix) }
+        }
+    }
 }

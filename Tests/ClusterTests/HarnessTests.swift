@@ -42,7 +42,8 @@ import Testing
         let directory = harness.path("cluster")
         let options = LocalClusterPlan.Options(nodes: 3, gateways: 1, engine: .dryRun, directory: directory)
         do {
-            _ = try await APISession.with { session in try await LocalCluster.up(options, executable: fake, session: session, timeoutSeconds: 20) }
+            let record = try await APISession.with { session in try await LocalCluster.up(options, executable: fake, session: session, timeoutSeconds: 20) }
+            harness.adopt(record)
             Issue.record("the cluster came up")
         } catch let error as LocalClusterError {
             guard case .nodeExited(let tail, let status) = error else { Issue.record("\(error)"); return }

@@ -46,8 +46,15 @@ public struct ChildProcess: Equatable, Sendable {
 
         var pid: pid_t = 0
         let environment = environment ?? ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
-        let status = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in posix_spawnp(&pid, program, &actions, &attributes, argv, envp) }
+        var status: Int32 = 0
+        // ETXTBSY: another thread of ours forked while the executable was open for writing
+        // (a script just written, a binary just linked); that copy closes at its exec.
+        for attempt in 0..<20 {
+            status = withCStrings(arguments) { argv in
+                withCStrings(environment) { envp in posix_spawnp(&pid, program, &actions, &attributes, argv, envp) }
+            }
+            guard status == ETXTBSY, attempt < 19 else { break }
+            usleep(10_000)
         }
         guard status == 0 else { throw .failed(program: program, reason: String(cString: strerror(status))) }
         return ChildProcess(pid: pid)

@@ -73,6 +73,12 @@ import Testing
         #expect(fromEnvironment.gateway.host == "10.0.0.1" && fromEnvironment.token == "env")
         let fromFlag = try ClientTarget.resolve(gateway: nil, directory: directory, tokenFile: harness.path("t"), environment: ["EDGERAFT_TOKEN": "env"])
         #expect(fromFlag.token == "flag-token")
+        let sameGateway = try ClientTarget.resolve(gateway: "127.0.0.1:7002", directory: directory, tokenFile: nil, environment: [:])
+        #expect(sameGateway.token == "cluster-token")
+        // The local cluster's token is not sent to a gateway of another cluster.
+        #expect(throws: ClientTarget.TargetError.token(.missing)) {
+            try ClientTarget.resolve(gateway: "10.0.0.1:80", directory: directory, tokenFile: nil, environment: [:])
+        }
     }
 
     @Test func noGatewayAndNoClusterSaysWhatToDo() throws {

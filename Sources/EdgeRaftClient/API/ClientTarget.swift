@@ -41,9 +41,11 @@ public struct ClientTarget: Equatable, Sendable {
             do { address = try GatewayAddress(parsing: first) } catch { throw .gateway(error) }
             record = found
         }
-        // The token: the flag, else the environment, else the local cluster's own file.
-        if tokenFile == nil, environment[ClientToken.environmentVariable] == nil, record == nil {
-            record = try? ClusterRecord.read(directory: directory)
+        // The token: the flag, else the environment, else the local cluster's own file — but
+        // only for one of that cluster's gateways: its token is never sent anywhere else.
+        if tokenFile == nil, environment[ClientToken.environmentVariable] == nil, record == nil,
+           let found = try? ClusterRecord.read(directory: directory), found.gateways.contains(address.authority) {
+            record = found
         }
         let file = tokenFile ?? (environment[ClientToken.environmentVariable] == nil ? record?.tokenFile : nil)
         do {

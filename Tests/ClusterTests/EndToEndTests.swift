@@ -176,8 +176,8 @@ struct EndToEndTests {
         chmod(harness.path("open.key"), 0o644)
         let cases: [(String, String, [String])] = [
             ("unknown-key", valid + "colour: blue\n", ["colour"]),
-            ("duplicate-peer", valid.replacingOccurrences(of: peerBlock, with: peerBlock + "  - id: 2\n    address: \"127.0.0.1:1\"\n    public-key: \"\(otherKey)\"\n"), ["duplicate", "2"]),
-            ("self-listed-peer", valid.replacingOccurrences(of: "  - id: 2\n", with: "  - id: 1\n"), ["1"]),
+            ("duplicate-peer", valid.replacingOccurrences(of: peerBlock, with: peerBlock + "  - id: 2\n    address: \"127.0.0.1:1\"\n    public-key: \"\(otherKey)\"\n"), ["more than once"]),
+            ("self-listed-peer", valid.replacingOccurrences(of: "  - id: 2\n", with: "  - id: 1\n"), ["is this node"]),
             ("bad-public-key", valid.replacingOccurrences(of: otherKey, with: "zz"), ["public"]),
             ("missing-public-key", valid.replacingOccurrences(of: "    public-key: \"\(otherKey)\"\n", with: ""), ["public"]),
             ("unreadable-key", valid.replacingOccurrences(of: node.keyPath, with: harness.path("no-such.key")), ["no-such.key"]),
@@ -200,8 +200,16 @@ struct EndToEndTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(taken, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         #expect(bound == 0)
-        let inUse = try check(valid, "port-in-use")
-        #expect(inUse.status == 1 && inUse.stderr.contains("in use"), "\(inUse.stderr)")
+        // Only binding tells (--check-config does not bind), so the node itself must refuse.
+        let blocked = try ChildProcess.spawn([ProcessHarness.edgeraftBinary, "node", "--config", harness.path("valid.yaml")], logPath: harness.path("in-use.log"))
+        harness.adopt(blocked.pid)
+        var blockedExit: ChildProcess.ExitStatus?
+        for _ in 0..<500 where blockedExit == nil {
+            blockedExit = blocked.exitStatusIfEnded()
+            usleep(20_000)
+        }
+        let inUseLog = (try? String(contentsOfFile: harness.path("in-use.log"), encoding: .utf8)) ?? ""
+        #expect(blockedExit == .exited(1) && inUseLog.contains("in use"), "\(String(describing: blockedExit)): \(inUseLog)")
         close(taken)
 
         // A data directory that a node of another cluster id started in.

@@ -23,6 +23,20 @@ import Testing
         #expect(!pids.contains(where: ProcessHarness.isRunning))
     }
 
+    @Test func aChildInheritsNoFileDescriptorButItsStandardOnes() throws {
+        let harness = try ProcessHarness()
+        // Open without O_CLOEXEC, as a careless library might.
+        let fd = open(harness.path("held-open"), O_WRONLY | O_CREAT, 0o600)
+        defer { close(fd) }
+        #expect(fd > 2)
+        let listing = harness.path("fds")
+        let child = try harness.spawn(["/bin/sh", "-c", "ls /proc/$$/fd > \(listing)"])
+        while child.exitStatusIfEnded() == nil { usleep(5_000) }
+        let fds = try String(contentsOfFile: listing, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        #expect(!fds.contains(fd), "\(fds)")
+        #expect(fds.filter { $0 > 2 }.count <= 1)  // the redirection's own
+    }
+
     /// A stand-in for `edgeraft` at `bin/edgeraft`: records its pid beside its config, then
     /// runs `body` (a shell fragment; `$3` is the config path).
     static func fakeEdgeraft(_ harness: ProcessHarness, folder: String = "bin", body: String) throws -> String {

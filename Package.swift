@@ -99,6 +99,15 @@ let package = Package(
             // A self-signed certificate and key for the client API's TLS test only.
             exclude: ["Fixtures"]),
         .testTarget(name: "EdgeRaftToolsTests", dependencies: ["EdgeRaftTools", "NetworkModel"]),
+        // The CLI's client and local cluster, and end-to-end tests of real `edgeraft` processes
+        // (the binary next to the test bundle: `swift test` builds it with everything else).
+        .testTarget(
+            name: "ClusterTests",
+            dependencies: [
+                "EdgeRaftClient", "ClientAPI", "Node", "Wire", "Transport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

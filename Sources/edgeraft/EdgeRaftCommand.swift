@@ -2,9 +2,13 @@ import ArgumentParser
 import EdgeRaftTools
 
 @main
-struct EdgeRaftCommand: ParsableCommand {
+struct EdgeRaftCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgeraft",
         abstract: "A consensus-based orchestrator for microservices on small edge nodes.",
-        subcommands: [NodeCommand.self, LogCommand.self, WireCommand.self, SimCommand.self, BenchCommand.self, KeygenCommand.self])
+        subcommands: [
+            NodeCommand.self, DemoCommand.self, ClusterCommand.self, LogCommand.self,
+            DeployCommand.self, UndeployCommand.self, ServicesCommand.self, StatusCommand.self,
+            KeygenCommand.self, WireCommand.self, SimCommand.self, BenchCommand.self,
+        ])
 }

@@ -6,7 +6,7 @@ import Darwin
 
 /// Writes a line to standard error (file descriptor 2, written directly: the C `stderr`
 /// global is shared mutable state that Swift 6 will not touch).
-func printError(_ line: String) {
-    var bytes = Array((line + "\n").utf8)
+func printError(_ line: String, newline: Bool = true) {
+    var bytes = Array((newline ? line + "\n" : line).utf8)
     _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }

@@ -8,6 +8,14 @@ extension NodeCore {
     /// A request from a gateway (this node or another).
     mutating func lead(_ request: DeployRequest, gateway: NodeID, now: UInt64) -> [NodeEffect] {
         let id = request.requestID
+        if var existing = leading[id] {
+            guard existing.request == request else {
+                return answer(DeployResult(requestID: id, outcome: .failed(.conflict, "request id \(id) is in flight for another request")), to: [gateway], now: now)
+            }
+            existing.gateways.insert(gateway)
+            leading[id] = existing
+            return []
+        }
         if let record = services.record(forRequest: id) {
             // A retry of a decided request: the decision stands.
             guard record.request.service == request.service else {
@@ -18,14 +26,6 @@ extension NodeCore {
         }
         guard raft.role == .leader else {
             return answer(DeployResult(requestID: id, outcome: .failed(.unavailable, "node \(me) is not the leader")), to: [gateway], now: now)
-        }
-        if var existing = leading[id] {
-            guard existing.request == request else {
-                return answer(DeployResult(requestID: id, outcome: .failed(.conflict, "request id \(id) is in flight for another request")), to: [gateway], now: now)
-            }
-            existing.gateways.insert(gateway)
-            leading[id] = existing
-            return []
         }
         var entry = LeaderRequest(request: request, gateways: [gateway], arrivedAt: now)
         // The election this node just won was (also) for this request: its cost is part of it.
@@ -46,6 +46,16 @@ extension NodeCore {
             switch request.stage {
             case .toDecide:
                 effects += decide(id, now: now)
+            case .transferring(let index, let chosen, let sentAt) where now &- sentAt >= settings.transferTimeoutMicros:
+                // The chosen node never took it (down, or cut off): its decision fails in the
+                // log — every node applies that alike — and its report is forgotten until it
+                // sends a new one, so the gateway's retry is decided onto another node.
+                leading[id] = nil
+                reports[chosen] = nil
+                ledger.forget(requestID: id)
+                let reason = "node \(chosen) did not acknowledge the transfer within \(settings.transferTimeoutMicros / 1000) ms"
+                effects.append(.log(.warning, "request \(id) (\(request.request.service)): \(reason); failing decision \(index)"))
+                effects += logOutcome(requestID: id, decisionIndex: index, node: chosen, status: .failed(reason: reason), now: now)
             case .transferring(let index, let chosen, _) where now &- request.lastSentAt >= settings.resendMicros:
                 // The transfer or its acknowledgement was lost (Transport gave up): again.
                 leading[id]?.lastSentAt = now
@@ -59,7 +69,7 @@ extension NodeCore {
 
     /// The workload of every member as this leader knows it now: its own sample and each
     /// peer's last report, aged by the time the leader held it.
-    func candidates(now: UInt64) -> [Candidate] {
+    public func candidates(now: UInt64) -> [Candidate] {
         let nowMillis = now / 1000
         var list: [Candidate] = []
         for node in raft.membership.members {

@@ -22,6 +22,8 @@ public struct NodeCore: Sendable {
         public var requestTimeoutMicros: UInt64 = 10_000_000
         /// How often a held request or an unlogged outcome is sent again to the leader.
         public var resendMicros: UInt64 = 1_000_000
+        /// How long the chosen node has to acknowledge a transfer before its decision fails.
+        public var transferTimeoutMicros: UInt64 = 2_000_000
         /// How long a new leader waits for workload reports before it says no node fits.
         public var reportGraceMicros: UInt64 = 1_000_000
         /// Decisions tried for one request (refusals and failed starts) before it fails.

@@ -176,3 +176,26 @@ extension RequestPathTests {
         #expect(services.services["web"]?.status.isActive == false)
     }
 }
+
+extension RequestPathTests {
+    @Test func aChosenNodeThatNeverAcknowledgesIsFailedInTheLogAndTheRequestGoesElsewhere() throws {
+        let loads: [NodeID: InjectedLoad] = [1: Self.busy, 2: Self.busy, 3: Self.busy, 4: Self.busy, 5: Self.idle]
+        let cluster = CoreCluster(size: 5, mode: .stable, loads: loads)
+        cluster.run(forMicros: 2_000_000) { cluster.leader != nil && cluster.cores[cluster.leader!]!.candidates(now: cluster.now).count == 5 }
+        let leader = try #require(cluster.leader)
+        try #require(leader != 5)
+        // Node 5 goes silent right after its last report: it is still the least loaded.
+        cluster.isolated = [5]
+        let gateway: NodeID = leader == 1 ? 2 : 1
+        let ticket = cluster.submit(at: gateway, request(61, "web"))
+        #expect(cluster.run(forMicros: 15_000_000) { cluster.replies[ticket] != nil })
+        let view = try #require(try cluster.replies[ticket]?.get())
+        #expect(view.node != 5)
+        #expect(view.status == "running")
+        let decisions = cluster.cores[leader]!.raft.entries.filter { $0.kind == .decision }
+        #expect(try decisions.map { try DecisionEntry.decode($0.payload).chosen }.first == 5)
+        let failed = try cluster.cores[leader]!.raft.entries.filter { $0.kind == .outcome }.map { try OutcomeEntry.decode($0.payload) }
+        #expect(failed.contains { if case .failed(let reason) = $0.status { return $0.node == 5 && reason.contains("did not acknowledge") } else { return false } })
+        #expect(cluster.starts.map(\.0) == [view.node])
+    }
+}

@@ -51,6 +51,9 @@ struct ClusterCommand: AsyncParsableCommand {
         @Option(help: "The nodes' log level (trace … critical).")
         var logLevel: String?
 
+        @Flag(help: "Each node reports an injected load (node N: 8 + 2N % CPU) instead of measuring this machine, which all the nodes share.")
+        var stagedLoads = false
+
         func validate() throws {
             guard ["stable", "on-demand"].contains(mode) else { throw ValidationError("--mode must be stable or on-demand.") }
             guard NodeConfig.EngineKind(rawValue: engine) != nil else { throw ValidationError("--engine must be process or dry-run.") }
@@ -65,7 +68,7 @@ struct ClusterCommand: AsyncParsableCommand {
             let directory = LocalCluster.absolute(dir)
             let options = LocalClusterPlan.Options(
                 nodes: nodes, gateways: gateways, mode: mode == "stable" ? .stable : .onDemand(idleMillis: idleMs),
-                engine: NodeConfig.EngineKind(rawValue: engine) ?? .process, link: link, insecure: insecure, directory: directory, logLevel: logLevel)
+                engine: NodeConfig.EngineKind(rawValue: engine) ?? .process, link: link, insecure: insecure, directory: directory, logLevel: logLevel, stagedLoads: stagedLoads)
             let interrupt = InterruptCleanup {
                 printError("\ninterrupted: stopping the nodes")
                 _ = try? LocalCluster.down(directory: directory)

@@ -19,14 +19,14 @@ struct DemoCommand: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(interrupt) {} }
         let started = Date()
-        let options = LocalClusterPlan.Options(nodes: LocalDemo.nodes, gateways: LocalDemo.gateways, mode: .stable, engine: .process, directory: directory)
+        let options = LocalClusterPlan.Options(nodes: LocalDemo.nodes, gateways: LocalDemo.gateways, mode: .stable, engine: .process, directory: directory, stagedLoads: true)
         let progress = ProgressLine()
         var failed = false
         do {
             try await APISession.with { session in
                 let record = try await LocalCluster.up(options, executable: LocalCluster.currentExecutable(), session: session) { progress.show($0) }
                 progress.end()
-                print("\(LocalDemo.nodes) nodes up (stable mode, process engine); deploying \(LocalDemo.services) services through \(record.gateways.joined(separator: " and ")) at once\n")
+                print("\(LocalDemo.nodes) nodes up (stable mode, process engine; node N reports an injected load of \(8 + 2)…\(8 + 2 * LocalDemo.nodes) % CPU, 2 points per node); deploying \(LocalDemo.services) services through \(record.gateways.joined(separator: " and ")) at once\n")
                 let deployments = await LocalDemo.deployAll(record, session: session) { deployment in
                     switch deployment.result {
                     case .success(let service): print("via \(deployment.gateway): " + ClientOutput.deployed(service) + "\n")

@@ -8,12 +8,9 @@ import Testing
 
 @testable import EdgeRaftClient
 
-/// Issue 11 item 11: real `edgeraft node` processes on loopback. They need the daemon, the
-/// config loader and the API server; until those are merged they run only with
-/// `EDGERAFT_E2E=1` (`EDGERAFT_E2E=1 swift test --filter EndToEndTests`).
-let endToEndEnabled = ProcessInfo.processInfo.environment["EDGERAFT_E2E"] == "1"
-
-@Suite(.enabled(if: endToEndEnabled, "needs the node daemon: run with EDGERAFT_E2E=1"), .serialized)
+/// Issue 11 item 11: real `edgeraft node` processes on loopback sockets, one data directory
+/// each, every child killed in teardown (`ProcessHarness`).
+@Suite(.serialized)
 struct EndToEndTests {
     /// A command that notes each start of service `name` in the harness's `starts/` folder
     /// (one line per start, whichever node runs it), then idles.
@@ -29,7 +26,10 @@ struct EndToEndTests {
         _ harness: ProcessHarness, nodes: Int = 6, gateways: Int, mode: NodeConfig.Mode, engine: NodeConfig.EngineKind = .process, session: APISession
     ) async throws -> ClusterRecord {
         try FileManager.default.createDirectory(atPath: harness.path("starts"), withIntermediateDirectories: true)
-        let options = LocalClusterPlan.Options(nodes: nodes, gateways: gateways, mode: mode, engine: engine, directory: harness.path("cluster"))
+        let options = LocalClusterPlan.Options(
+            nodes: nodes, gateways: gateways, mode: mode, engine: engine, directory: harness.path("cluster"),
+            // This machine's load (the other tests run beside these) would make placement flaky.
+            stagedLoads: true)
         let record = try await LocalCluster.up(options, executable: ProcessHarness.edgeraftBinary, session: session)
         harness.adopt(record)
         return record

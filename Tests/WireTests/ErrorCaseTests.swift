@@ -58,7 +58,7 @@ import Testing
         Case(name: "reserved frame kind 15", bytes: [type(15)], expected: .unknownKind(15), offset: 0),
         Case(name: "sequence flags", bytes: [type(14, flags: 1), 1], expected: .badFlags(1), offset: 0),
         Case(name: "unknown entry kind", bytes: [type(4), 1, 0, 0, 0, 1, 0, 9, 0], expected: .unknownKind(9), offset: 7),
-        Case(name: "unknown deploy status", bytes: [type(12), 1, 1, 3], expected: .unknownKind(3), offset: 3),
+        Case(name: "unknown deploy status", bytes: [type(12), 1, 1, 4], expected: .unknownKind(4), offset: 3),
         Case(name: "unknown error code", bytes: [type(10, flags: 1), 1, 0, 0], expected: .unknownKind(0), offset: 2),
         Case(name: "bytes after a complete body", bytes: [type(8, last: false), 2, 5, 0, type(8), 5], expected: .trailingBytes(count: 1), offset: 3),
         Case(name: "reserved RequestVote flag", bytes: [type(2, flags: 0b100), 1, 0, 0], expected: .badFlags(0b100), offset: 0),

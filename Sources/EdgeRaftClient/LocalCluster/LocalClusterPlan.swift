@@ -14,11 +14,16 @@ public struct LocalClusterPlan: Equatable, Sendable {
         /// Absolute.
         public var directory: String
         public var logLevel: String?
+        /// Each node reports an injected load instead of measuring this machine (whose nodes
+        /// all share one CPU): node N at (8 + 2N) % CPU busy and 256 × N MiB used of 4 cores
+        /// and 4 GiB — distinct and close, so placement's choice and a burst's spreading show.
+        public var stagedLoads: Bool
 
         public init(
             nodes: Int = 6, gateways: Int = 2, mode: NodeConfig.Mode = .stable, engine: NodeConfig.EngineKind = .process, link: String? = nil,
-            insecure: Bool = false, directory: String, logLevel: String? = nil
+            insecure: Bool = false, directory: String, logLevel: String? = nil, stagedLoads: Bool = false
         ) {
+            self.stagedLoads = stagedLoads
             self.nodes = nodes
             self.gateways = gateways
             self.mode = mode
@@ -58,6 +63,11 @@ public struct LocalClusterPlan: Equatable, Sendable {
             case .relativeDirectory(let path): "the cluster directory must be an absolute path here, not \(path)"
             }
         }
+    }
+
+    /// The injected load of node `node` with `stagedLoads`.
+    public static func stagedLoad(node: UInt16) -> String {
+        "cpu=\(80 + 20 * Int(node)) memory=\(256 * Int(node)) cores=4 capacity=4096"
     }
 
     /// A local cluster is for trying things on one machine; more nodes than this is a mistake.
@@ -116,6 +126,7 @@ public struct LocalClusterPlan: Equatable, Sendable {
         lines.append("engine: \(options.engine.rawValue)")
         if let link = options.link { lines.append("link: \(Self.quoted(link))") }
         if let level = options.logLevel { lines.append("log-level: \(Self.quoted(level))") }
+        if options.stagedLoads { lines.append("load: \(Self.quoted(Self.stagedLoad(node: node.id)))") }
         lines.append("peers:")
         for peer in nodes where peer.id != node.id {
             lines.append("  - id: \(peer.id)")

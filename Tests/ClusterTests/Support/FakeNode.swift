@@ -20,7 +20,7 @@ enum FakeNode {
         if not gateway:
             while True:
                 time.sleep(60)
-        link = {"smoothedRTTMicros": 300, "retransmissions": 0, "drops": 0, "sessionEstablished": True}
+        link = {"smoothedRTTMicros": 300, "retransmissions": 0, "drops": 0, "sessionEstablished": True, "datagramsSent": 10, "bytesSent": 500}
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 if self.path == '/v1/health':

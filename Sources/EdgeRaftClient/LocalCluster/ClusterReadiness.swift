@@ -4,7 +4,9 @@ import Node
 /// When a starting local cluster counts as up, node by node. A gateway is ready when its
 /// process runs and its `/v1/health` answers — in stable mode also when its `/v1/cluster`
 /// names a leader. Another node cannot be asked directly: it is ready when it runs and a
-/// ready gateway has heard from it (a session or a load report). In on-demand mode an idle
+/// ready gateway has heard from it (a session or a load report), or — since a follower
+/// gateway hears only from the leader — when it runs once a ready gateway names a leader
+/// (a node that cannot start exits, which `cluster up` reports). In on-demand mode an idle
 /// cluster sends nothing, so there a running node is ready once a gateway is.
 public enum ClusterReadiness {
     public struct Observation: Equatable, Sendable {
@@ -38,7 +40,7 @@ public enum ClusterReadiness {
             member.load != nil || member.link?.sessionEstablished == true
         }.map(\.id))
         for observation in observations where !observation.isGateway && observation.running {
-            if heardOf.contains(observation.id) || (!needsLeader(mode) && !readyGateways.isEmpty) { ready.insert(observation.id) }
+            if heardOf.contains(observation.id) || !readyGateways.isEmpty { ready.insert(observation.id) }
         }
         return ready
     }

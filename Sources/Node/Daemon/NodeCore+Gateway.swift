@@ -11,14 +11,20 @@ extension NodeCore {
             guard var request = held[id] else { continue }
             if now >= request.deadline {
                 _ = held.remove(id)
+                let state = request.placement.map { "placed at index \($0.logIndex), status \(services.services[request.request.service].map { "\($0.status)" } ?? "none")" }
+                    ?? "sent to \(request.sentTo.map(String.init) ?? "nobody")\(request.refusedBy.map { ", refused by \($0)" } ?? "")"
+                effects.append(.log(.warning, "request \(id) (\(request.request.service)) timed out: \(state); leader \(raft.leader.map(String.init) ?? "none"), role \(raft.role)"))
                 let message = "request \(id) was not decided and started within \(settings.requestTimeoutMicros / 1000) ms; retry it with the same request id"
                 effects += request.tickets.map { .reply($0, .failure(.timeout(message))) }
                 continue
             }
             guard request.placement == nil else { continue }
             if raft.role == .leader {
-                if request.sentTo != me {
+                // Also when this node, leading before, gave it back (it lost leadership, or
+                // Raft dropped the proposal) and leads again.
+                if request.sentTo != me || request.refusedBy == me {
                     request.sentTo = me
+                    request.refusedBy = nil
                     request.sentAt = now
                     held[id] = request
                     effects += lead(request.request, gateway: me, now: now)
@@ -52,7 +58,8 @@ extension NodeCore {
 
     /// The leader's answer to a request this gateway sent it.
     mutating func leaderAnswered(_ result: DeployResult, from leader: NodeID, now: UInt64) -> [NodeEffect] {
-        guard var request = held[result.requestID] else { return [] }
+        // Only the node it was sent to (or this node, leading) answers for a request.
+        guard var request = held[result.requestID], leader == me || leader == request.sentTo else { return [] }
         switch result.outcome {
         case .placed(let placement):
             request.placement = placement
@@ -69,7 +76,8 @@ extension NodeCore {
             held[result.requestID] = request
             // On-demand: the node this gateway still took for the leader has retired (its
             // retiring heartbeat is on the way here): stand for election now.
-            if case .onDemand = settings.mode, raft.role == .follower, raft.config.canLead, raft.isVoter {
+            if case .onDemand = settings.mode, raft.role == .follower, raft.leader == nil || raft.leader == leader,
+               raft.config.canLead, raft.isVoter {
                 lastCampaignAt = now
                 raft.campaign()
             }
@@ -94,7 +102,10 @@ extension NodeCore {
                 let table = Self.phaseTable(placement.timings, elabMicros: request.elabMicros, preVote: request.preVoteNetworkMicros)
                 let view = Self.view(of: record, phases: table)
                 effects += request.tickets.map { .reply($0, .success(view)) }
-                effects.append(.recordPhases(requestID: id, service: record.name, node: record.node, logIndex: record.decisionIndex, phases: table))
+                // A retry answered from the decided record carries no measured phases.
+                if placement.timings != PhaseTimings() {
+                    effects.append(.recordPhases(requestID: id, service: record.name, node: record.node, logIndex: record.decisionIndex, phases: table))
+                }
             case .failed(let reason), .refused(let reason):
                 request.failedDecisions += 1
                 if request.failedDecisions >= settings.maxDecisions {

@@ -16,9 +16,12 @@ extension NodeCore {
             leading[id] = existing
             return []
         }
+        guard InstanceLabels.isValidServiceName(request.service) else {
+            return answer(DeployResult(requestID: id, outcome: .failed(.invalidRequest, "service name is not 1–63 of a-z, 0-9, '-', '.', '_'")), to: [gateway], now: now)
+        }
         if let record = services.record(forRequest: id) {
             // A retry of a decided request: the decision stands.
-            guard record.request.service == request.service else {
+            guard record.request == request else {
                 return answer(DeployResult(requestID: id, outcome: .failed(.conflict, "request id \(id) is already used for service \(record.request.service)")), to: [gateway], now: now)
             }
             let placement = DeployPlacement(node: record.node, logIndex: record.decisionIndex, term: raft.term, timings: PhaseTimings())
@@ -41,6 +44,18 @@ extension NodeCore {
 
     mutating func driveLeading(now: UInt64) -> [NodeEffect] {
         var effects: [NodeEffect] = []
+        if raft.role != .leader && !leading.isEmpty {
+            // No longer leading: the gateways send their requests to the next leader (the
+            // request id keeps that idempotent); nothing here is decided later, stale.
+            let dropped = leading
+            leading = [:]
+            decisionRequest = [:]
+            for (id, request) in dropped.sorted(by: { $0.key < $1.key }) {
+                ledger.forget(requestID: id)
+                effects += answer(DeployResult(requestID: id, outcome: .failed(.unavailable, "node \(me) is no longer the leader")), to: request.gateways, now: now)
+            }
+            return effects
+        }
         for id in leading.keys.sorted() {
             guard let request = leading[id] else { continue }
             switch request.stage {
@@ -94,6 +109,12 @@ extension NodeCore {
 
     mutating func decide(_ id: UInt64, now: UInt64) -> [NodeEffect] {
         guard var request = leading[id], raft.role == .leader else { return [] }
+        if let record = services.record(forRequest: id) {
+            // Decided meanwhile (by an earlier leader): the decision stands.
+            leading[id] = nil
+            let placement = DeployPlacement(node: record.node, logIndex: record.decisionIndex, term: raft.term, timings: PhaseTimings())
+            return answer(DeployResult(requestID: id, outcome: .placed(placement)), to: request.gateways, now: now)
+        }
         let started = clock()
         let candidates = candidates(now: now)
         let decided = Placement.decide(

@@ -57,6 +57,12 @@ extension NodeCore {
             serviceEffects += services.apply(index: entry.index, entry: LogEntry(term: entry.term, kind: entry.kind, payload: entry.payload))
         }
         serviceEffects = ServiceEffect.coalesce(serviceEffects)
+        for entry in ready.committedEntries where entry.kind == .outcome {
+            // A failed or removed decision reserves nothing any more.
+            if let outcome = try? OutcomeEntry.decode(entry.payload), outcome.status != .running, outcome.status != .accepted {
+                ledger.forget(requestID: outcome.requestID)
+            }
+        }
         for effect in serviceEffects {
             switch effect {
             case .ensureRunning(let record) where record.node == me:

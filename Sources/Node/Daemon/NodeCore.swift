@@ -123,9 +123,12 @@ public struct NodeCore: Sendable {
 
     /// A client's deploy reached this gateway.
     public mutating func submit(_ ticket: ClientTicket, _ request: DeployRequest, elabMicros: UInt64, now: UInt64) -> [NodeEffect] {
+        if raft.storageHasFailed {
+            return [.reply(ticket, .failure(.unavailable("this node's storage failed; send the request to another gateway")))]
+        }
         if let record = services.record(forRequest: request.requestID) {
-            if record.request.service != request.service {
-                return [.reply(ticket, .failure(.conflict("request id \(request.requestID) is already used for service \(record.request.service)")))]
+            if record.request != request {
+                return [.reply(ticket, .failure(.conflict("request id \(request.requestID) is already used for another request (service \(record.request.service))")))]
             }
             if record.status == .running {
                 return [.reply(ticket, .success(Self.view(of: record, phases: nil)))]
@@ -134,7 +137,9 @@ public struct NodeCore: Sendable {
         if let existing = held.requests[request.requestID], existing.request != request {
             return [.reply(ticket, .failure(.conflict("request id \(request.requestID) is in flight for another request")))]
         }
-        held.add(ticket: ticket, request: request, elabMicros: elabMicros, deadline: now &+ settings.requestTimeoutMicros)
+        guard held.add(ticket: ticket, request: request, elabMicros: elabMicros, deadline: now &+ settings.requestTimeoutMicros) else {
+            return [.reply(ticket, .failure(.unavailable("too many requests in flight at this gateway; retry later")))]
+        }
         return driveHeldRequests(now: now)
     }
 
@@ -194,7 +199,9 @@ public struct NodeCore: Sendable {
     private func misquotedDecision(in append: AppendEntries) -> (index: UInt64, detail: String)? {
         for (offset, entry) in append.entries.enumerated() where entry.kind == .decision {
             let index = append.prevLogIndex &+ UInt64(offset) &+ 1
-            guard index > append.leaderCommit, let decision = try? DecisionEntry.decode(entry.payload) else { continue }
+            // Above this node's own commit index (the append's leaderCommit is the leader's
+            // word, which a lying leader would raise to skip the check).
+            guard index > raft.commitIndex, let decision = try? DecisionEntry.decode(entry.payload) else { continue }
             if case .misquoted(let quoted) = OwnLoadCheck.check(decision, me: me, sent: sentReports) {
                 return (index, "quoted load \(quoted.loadPermille)‰, cpu \(quoted.cpuBusyPermille)‰, memory \(quoted.memoryUsedMiB) MiB")
             }
@@ -219,6 +226,10 @@ public struct NodeCore: Sendable {
             // Rounds of an earlier term never close now. (A leader stepping down keeps its
             // open rounds: an on-demand leader retires inside the step that commits.)
             phases.appends = [:]
+        }
+        if !isLeader && wasLeader {
+            // What this leader proposed may be overwritten by the next one: propose again.
+            proposedOutcomes = []
         }
         wasLeader = isLeader
     }

@@ -35,6 +35,8 @@ public final class NodeDaemon: @unchecked Sendable {
     private var nextTicket: ClientTicket = 1
     private var samplingFailed = false
     private var lastRole: (role: RaftNode.Role, leader: NodeID?, term: UInt64)?
+    /// The latest time handed to the core: a receive time stamped earlier never goes back.
+    private var lastNow: UInt64 = 0
 
     /// Messages this node handed to Transport, by kind (count, encoded frame bytes).
     private let sentByKind = Mutex<[FrameKind: (count: Int, bytes: Int)]>([:])
@@ -155,9 +157,11 @@ public final class NodeDaemon: @unchecked Sendable {
 
     private func handle(_ input: Input) {
         let now = MonotonicClock.nowMicros()
+        lastNow = max(lastNow, now)
         switch input {
-        case .message(let peer, let message, let at):
-            perform(core.receive(from: peer, message, now: max(at, 0)))
+        case .message(let peer, let message, _):
+            // Transport stamps the receipt, but the core must never see time go back.
+            perform(core.receive(from: peer, message, now: lastNow))
             processReady()
         case .deploy(let request, let elab, let continuation):
             let ticket = nextTicket

@@ -199,3 +199,21 @@ extension RequestPathTests {
         #expect(cluster.starts.map(\.0) == [view.node])
     }
 }
+
+extension RequestPathTests {
+    @Test func aGatewayThatLeadsAgainAfterGivingItsRequestBackDecidesIt() throws {
+        // Node 1 is gateway and leader; it loses leadership while its own request is in
+        // flight (cut off), then wins again: the request must still be decided.
+        let cluster = CoreCluster(size: 3, mode: .stable)
+        cluster.run(forMicros: 3_000_000) { cluster.leader != nil }
+        let leader = try #require(cluster.leader)
+        cluster.isolated = Set(cluster.cores.keys.filter { $0 != leader })
+        let ticket = cluster.submit(at: leader, request(71, "web"))
+        // Cut off, the leader steps down (check-quorum) and gives the request back.
+        cluster.run(forMicros: 1_000_000) { cluster.cores[leader]!.raft.role != .leader }
+        #expect(cluster.cores[leader]!.raft.role != .leader)
+        cluster.isolated = []
+        #expect(cluster.run(forMicros: 9_000_000) { cluster.replies[ticket] != nil })
+        #expect(try cluster.replies[ticket]?.get().status == "running")
+    }
+}

@@ -76,3 +76,41 @@ import Wire
         #expect(c[3].role == .leader || c[2].role == .leader)
     }
 }
+
+extension OnDemandTests {
+    /// A plain heartbeat beside the retiring one could overtake it on the way (Transport
+    /// does not order unreliable messages with reliable ones) and hand the followers their
+    /// lease back, so that the next gateway's pre-vote is ignored for a whole timeout.
+    @Test func theTickThatRetiresSendsOnlyTheRetiringHeartbeat() {
+        var node = RaftNode(config: {
+            var config = RaftConfig(id: 1, voters: [1, 2, 3])
+            config.mode = .onDemand(idleTicks: 2)
+            config.seed = 5
+            return config
+        }())
+        node.campaign()
+        for peer: NodeID in [2, 3] {
+            node.step(Envelope(from: peer, to: 1, .voteResponse(VoteResponse(term: 1, granted: true, preVote: true, handlingMicros: 0))))
+        }
+        for peer: NodeID in [2, 3] {
+            node.step(Envelope(from: peer, to: 1, .voteResponse(VoteResponse(term: 1, granted: true, handlingMicros: 0))))
+        }
+        #expect(node.role == .leader)
+        for peer: NodeID in [2, 3] {
+            node.step(Envelope(from: peer, to: 1, .appendResponse(AppendResponse(term: 1, success: true, index: node.lastIndex, handlingMicros: 0))))
+        }
+        _ = node.takeReady()
+        var retiringTick: [Envelope] = []
+        for _ in 0..<10 where node.role == .leader {
+            node.tick()
+            retiringTick = node.takeReady().messages
+        }
+        #expect(node.role == .follower)
+        let appends = retiringTick.compactMap { envelope -> AppendEntries? in
+            if case .appendEntries(let append) = envelope.message { return append }
+            return nil
+        }
+        #expect(appends.count == 2)
+        #expect(appends.allSatisfy { $0.retiring })
+    }
+}

@@ -139,12 +139,16 @@ extension RaftNode {
             // A transfer that did not finish within an election timeout is abandoned.
             transferee = nil
         }
+        // Retire before this tick's heartbeat: a plain heartbeat sent beside the retiring
+        // one could arrive after it (Transport does not order unreliable messages with
+        // reliable ones) and give the followers their lease back.
+        maybeRetire()
+        guard role == .leader else { return }
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
             broadcastHeartbeat(retiring: false)
             retryStalledReplication()
         }
-        maybeRetire()
     }
 
     /// On-demand mode: a leader with nothing left to commit and no proposal for its idle

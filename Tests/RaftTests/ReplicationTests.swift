@@ -15,6 +15,53 @@ import Wire
         }
     }
 
+    /// A follower learns of a commit at once, not at the next tick; the notice stands in for
+    /// that tick's heartbeat, so the leader sends no more heartbeats than before.
+    @Test func aCommitIsAnnouncedAtOnceInPlaceOfTheNextHeartbeat() {
+        var node = RaftNode(config: { var config = RaftConfig(id: 1, voters: [1, 2, 3]); config.seed = 3; return config }())
+        node.campaign()
+        for preVote in [true, false] {
+            for peer: NodeID in [2, 3] {
+                node.step(Envelope(from: peer, to: 1, .voteResponse(VoteResponse(term: 1, granted: true, preVote: preVote, handlingMicros: 0))))
+            }
+        }
+        #expect(node.role == .leader)
+        func ack(_ peer: NodeID) {
+            node.step(Envelope(from: peer, to: 1, .appendResponse(AppendResponse(term: 1, success: true, index: node.lastIndex, handlingMicros: 0))))
+        }
+        func heartbeats(_ messages: [Envelope]) -> [AppendEntries] {
+            messages.compactMap { envelope in
+                if case .appendEntries(let append) = envelope.message, append.entries.isEmpty { return append }
+                return nil
+            }
+        }
+        ack(2); ack(3)
+        _ = node.takeReady()
+        node.tick()
+        _ = node.takeReady()
+        #expect(node.propose(Proposal(tag: 7, kind: .decision, payload: [7])) == .appended(index: 2, term: 1))
+        _ = node.takeReady()
+        ack(2)
+        #expect(node.commitIndex == 2)
+        let notice = heartbeats(node.takeReady().messages)
+        #expect(notice.count == 2, "a commit notice to each follower, before any tick")
+        #expect(notice.allSatisfy { $0.leaderCommit == 2 })
+        node.tick()
+        #expect(heartbeats(node.takeReady().messages).isEmpty, "the notice was this tick's heartbeat")
+        node.tick()
+        #expect(heartbeats(node.takeReady().messages).count == 2)
+        // Two commits between two ticks: the first is announced, the second waits for the tick.
+        #expect(node.propose(Proposal(tag: 8, kind: .decision, payload: [8])) == .appended(index: 3, term: 1))
+        ack(3)
+        #expect(heartbeats(node.takeReady().messages).count == 2)
+        #expect(node.propose(Proposal(tag: 9, kind: .decision, payload: [9])) == .appended(index: 4, term: 1))
+        ack(2)
+        #expect(node.commitIndex == 4)
+        #expect(heartbeats(node.takeReady().messages).isEmpty)
+        node.tick()
+        #expect(heartbeats(node.takeReady().messages).map(\.leaderCommit) == [4, 4])
+    }
+
     @Test func aFollowerForwardsAndAMinorityCannotCommit() {
         var c = TestCluster([1, 2, 3])
         c.campaign(1)

@@ -124,6 +124,7 @@ extension RaftNode {
     mutating func tickLeader() {
         leaderTicks += 1
         heartbeatElapsed += 1
+        commitAnnouncedThisTick = false
         electionElapsed += 1
         idleElapsed += 1
         if electionElapsed >= config.electionTicks {

@@ -41,6 +41,8 @@ public struct RaftNode: Sendable {
     var progress: [NodeID: Progress] = [:]
     var electionElapsed = 0
     var heartbeatElapsed = 0
+    /// A commit notice went out since the last tick (see `announceCommit`).
+    var commitAnnouncedThisTick = false
     var randomizedElectionTimeout = 0
     var rng: SeededRandom
     /// On-demand mode: proposals held while campaigning.

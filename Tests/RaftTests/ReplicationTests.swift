@@ -58,6 +58,13 @@ import Wire
         ack(2)
         #expect(node.commitIndex == 4)
         #expect(heartbeats(node.takeReady().messages).isEmpty)
+        // The shell knows who waits for that commit: only it is told, and only once.
+        node.notifyCommit(to: [2, 3])
+        let told = node.takeReady().messages.filter { if case .appendEntries = $0.message { return true } else { return false } }
+        #expect(told.map(\.to) == [2], "3 does not hold index 4 yet: a notice could not commit it there")
+        #expect(heartbeats(told).map(\.leaderCommit) == [4])
+        node.notifyCommit(to: [2])
+        #expect(heartbeats(node.takeReady().messages).isEmpty)
         node.tick()
         #expect(heartbeats(node.takeReady().messages).map(\.leaderCommit) == [4, 4])
     }

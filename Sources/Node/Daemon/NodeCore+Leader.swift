@@ -214,6 +214,8 @@ extension NodeCore {
                 request.lastSentAt = now
                 leading[id] = request
                 effects.append(send(.deployTransfer(DeployTransfer(logIndex: entry.index, term: raft.term, request: request.request)), to: record.node, now: now))
+                // It starts the service when it applies the decision: tell it the commit now.
+                raft.notifyCommit(to: [record.node])
             }
         }
         return effects
@@ -226,6 +228,7 @@ extension NodeCore {
             request.timings.transfertReq = now &- sentAt
         }
         guard let record = services.services[request.request.service], record.decisionIndex == index else { return [] }
+        if awaitingOutcome[id] != nil { outcomeGateways[id] = request.gateways.subtracting([me]) }
         let placement = DeployPlacement(node: record.node, logIndex: index, term: raft.term, timings: request.timings)
         return answer(DeployResult(requestID: id, outcome: .placed(placement)), to: request.gateways, now: now)
     }

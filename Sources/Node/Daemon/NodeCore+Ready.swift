@@ -57,12 +57,18 @@ extension NodeCore {
             serviceEffects += services.apply(index: entry.index, entry: LogEntry(term: entry.term, kind: entry.kind, payload: entry.payload))
         }
         serviceEffects = ServiceEffect.coalesce(serviceEffects)
+        var waitingGateways: [NodeID] = []
         for entry in ready.committedEntries where entry.kind == .outcome {
+            guard let outcome = try? OutcomeEntry.decode(entry.payload) else { continue }
             // A failed or removed decision reserves nothing any more.
-            if let outcome = try? OutcomeEntry.decode(entry.payload), outcome.status != .running, outcome.status != .accepted {
+            if outcome.status != .running, outcome.status != .accepted {
                 ledger.forget(requestID: outcome.requestID)
             }
+            if outcome.status != .accepted, let gateways = outcomeGateways.removeValue(forKey: outcome.requestID) {
+                waitingGateways += gateways
+            }
         }
+        raft.notifyCommit(to: waitingGateways)
         for effect in serviceEffects {
             switch effect {
             case .ensureRunning(let record) where record.node == me:
@@ -94,6 +100,7 @@ extension NodeCore {
             if record.status == .running || !record.status.isActive { awaitingOutcome[id] = nil }
         }
         raft.retirementHeld = !awaitingOutcome.isEmpty
+        outcomeGateways = outcomeGateways.filter { awaitingOutcome[$0.key] != nil }
         effects += completeHeldRequests(now: now)
         effects += completeUndeploys()
         return effects

@@ -78,6 +78,9 @@ public struct NodeCore: Sendable {
     /// Requests this leader decided whose outcome is not in the log yet, with a deadline:
     /// an on-demand leader stays until then, so the outcome needs no election of its own.
     var awaitingOutcome: [UInt64: UInt64] = [:]
+    /// The gateways of requests this leader handed over, which wait for the outcome to
+    /// commit: they are told the commit at once (`RaftNode.notifyCommit`).
+    var outcomeGateways: [UInt64: Set<NodeID>] = [:]
     var alarms = 0
 
     public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler) {

@@ -21,6 +21,8 @@ struct Progress: Equatable {
     var recentActive = false
     /// The leader's tick count when `match` last moved (or replication last restarted).
     var lastProgressTick = 0
+    /// The highest commit index sent to it in any append.
+    var commitSent: UInt64 = 0
     /// In the snapshot state: which snapshot, and the next byte to send.
     var snapshotIndex: UInt64 = 0
     var snapshotOffset: UInt64 = 0

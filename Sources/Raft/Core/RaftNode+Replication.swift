@@ -114,6 +114,7 @@ extension RaftNode {
             term: term, prevLogIndex: prev, prevLogTerm: prevTerm, leaderCommit: commitIndex,
             entries: batch.map(\.wire))))
         pr.sent(lastIndex: prev + UInt64(batch.count), entries: batch.count)
+        pr.commitSent = max(pr.commitSent, commitIndex)
         progress[peer] = pr
     }
 
@@ -126,14 +127,30 @@ extension RaftNode {
     /// this leader's (`matchedWithLeader`), so it is not capped here: a follower whose
     /// acknowledgement was lost still learns it at the next heartbeat.
     mutating func broadcastHeartbeat(retiring: Bool) {
-        for peer in progress.keys.sorted() {
-            guard let pr = progress[peer] else { continue }
-            // A follower behind the snapshot gets the empty prefix, which always matches.
-            let matchTerm = log.term(at: pr.match)
-            let prev = matchTerm == nil ? 0 : pr.match
-            send(to: peer, .appendEntries(AppendEntries(
-                term: term, prevLogIndex: prev, prevLogTerm: matchTerm ?? 0,
-                leaderCommit: commitIndex, retiring: retiring)))
+        for peer in progress.keys.sorted() { sendHeartbeat(to: peer, retiring: retiring) }
+    }
+
+    mutating func sendHeartbeat(to peer: NodeID, retiring: Bool) {
+        guard var pr = progress[peer] else { return }
+        // A follower behind the snapshot gets the empty prefix, which always matches.
+        let matchTerm = log.term(at: pr.match)
+        let prev = matchTerm == nil ? 0 : pr.match
+        send(to: peer, .appendEntries(AppendEntries(
+            term: term, prevLogIndex: prev, prevLogTerm: matchTerm ?? 0,
+            leaderCommit: commitIndex, retiring: retiring)))
+        pr.commitSent = max(pr.commitSent, commitIndex)
+        progress[peer] = pr
+    }
+
+    /// The shell knows which followers wait for a commit to act on it (the node chosen
+    /// for a decision, the gateway that waits for its outcome): those not yet told the
+    /// leader's commit index get a heartbeat now rather than at the next tick.
+    public mutating func notifyCommit(to peers: [NodeID]) {
+        guard role == .leader, !storageHasFailed else { return }
+        for peer in Set(peers).sorted() {
+            // Only what the follower holds can commit there.
+            guard let pr = progress[peer], pr.commitSent < min(commitIndex, pr.match) else { continue }
+            sendHeartbeat(to: peer, retiring: false)
         }
     }
 

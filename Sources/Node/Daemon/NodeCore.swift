@@ -90,6 +90,7 @@ public struct NodeCore: Sendable {
         // Membership changes through the log are not implemented yet: the members are the
         // configured roster, the same on every node.
         self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership.members))
+        self.sentReports = SentReports(retentionMillis: UInt64(settings.policy.maxReportAgeMillis))
     }
 
     /// Misquoted-load alarms raised so far (a follower's own load quoted wrongly).
@@ -205,7 +206,7 @@ public struct NodeCore: Sendable {
             // Above this node's own commit index (the append's leaderCommit is the leader's
             // word, which a lying leader would raise to skip the check).
             guard index > raft.commitIndex, let decision = try? DecisionEntry.decode(entry.payload) else { continue }
-            if case .misquoted(let quoted) = OwnLoadCheck.check(decision, me: me, sent: sentReports) {
+            if case .misquoted(let quoted) = OwnLoadCheck.check(decision, me: me, sent: sentReports, maxReportAgeMillis: settings.policy.maxReportAgeMillis) {
                 return (index, "quoted load \(quoted.loadPermille)‰, cpu \(quoted.cpuBusyPermille)‰, memory \(quoted.memoryUsedMiB) MiB")
             }
         }

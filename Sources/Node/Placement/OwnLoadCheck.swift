@@ -10,16 +10,20 @@ public enum OwnLoadVerdict: Equatable, Sendable, Hashable {
     case misquoted(WorkloadReport)
     /// This node appears more than once among the loads.
     case quotedTwice
+    /// The quote is older than a fresh report may be: placement never counts it, so it
+    /// cannot place anything here (and this node need not remember what it sent that long).
+    case stale
 }
 
 public enum OwnLoadCheck {
     /// A quote matches a sent report when every measured field is equal and its age is not
     /// younger than the report's at sending (the leader adds the time it held the report;
     /// it may never make a report look fresher).
-    public static func check(_ entry: DecisionEntry, me: NodeID, sent: SentReports) -> OwnLoadVerdict {
+    public static func check(_ entry: DecisionEntry, me: NodeID, sent: SentReports, maxReportAgeMillis: UInt32 = .max) -> OwnLoadVerdict {
         let mine = entry.loads.filter { $0.node == me }
         guard let quoted = mine.first?.report else { return .notQuoted }
         guard mine.count == 1 else { return .quotedTwice }
+        guard quoted.sampleAgeMillis <= maxReportAgeMillis else { return .stale }
         let honest = sent.reports.contains { report in
             var aged = report
             aged.sampleAgeMillis = quoted.sampleAgeMillis

@@ -440,6 +440,7 @@ struct ConfigDecoder {
         config.injectedLoad = load
         config.injectedLoadFile = loadFile
         config.engine = engine
+        config.gateway?.commandRequired = engine.runsCommand
         config.linkEmulation = link
         config.logLevel = logLevel
         config.testLiePlacement = testLiePlacement

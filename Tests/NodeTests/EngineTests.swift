@@ -206,7 +206,7 @@ func spec(_ service: String, decision: UInt64 = 1, _ command: [String]) -> Insta
             _ = try engine.start(spec("missing", ["no-such-program-edgeraft"]), nowMillis: 0)
             Issue.record("a missing program started")
         } catch {
-            #expect(error.description == "cannot start missing: no-such-program-edgeraft: no such file (errno \(ENOENT))")
+            #expect("\(error)" == "cannot start missing: no-such-program-edgeraft: no such file (errno \(ENOENT))")
         }
     }
 }

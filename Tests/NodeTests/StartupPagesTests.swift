@@ -1,8 +1,9 @@
 import Node
 import Testing
 
-/// Dropping start-up pages: only clean, read-only, executable file mappings qualify; a
-/// written page (relocated data, a breakpoint) would lose its contents.
+/// Dropping start-up pages: only read-only, executable file mappings without a written page
+/// qualify (a relocated or patched page would lose its contents); a binary whose page cache
+/// is still dirty from its install does.
 @Suite struct StartupPagesTests {
     static let smaps = """
         55d0a0000000-55d0a0400000 r-xp 00000000 fe:00 1234                       /usr/bin/edgeraft

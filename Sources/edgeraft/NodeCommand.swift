@@ -13,38 +13,38 @@ struct NodeCommand: ParsableCommand {
     @Flag(help: "Check everything (files, roster, data directory), print the resolved configuration and exit.")
     var checkConfig = false
 
-    @Option(name: .customLong("node-id")) var nodeID: Int?
-    @Option(name: .customLong("cluster-id")) var clusterID: Int?
+    @Option(name: .customLong("node-id"), help: "This node's id, 1…65535.") var nodeID: Int?
+    @Option(name: .customLong("cluster-id"), help: "The cluster's id, 1…65535 (recorded in the data directory on first start).") var clusterID: Int?
     @Option(help: "UDP HOST:PORT for node-to-node traffic.") var listen: String?
     @Option(help: ArgumentHelp("A member: ID=HOST:PORT[,PUBLIC-KEY] (repeat; replaces the file's peers).", valueName: "peer"))
     var peer: [String] = []
-    @Option(name: .customLong("private-key")) var privateKey: String?
-    @Option(name: .customLong("cluster-key-file")) var clusterKeyFile: String?
-    @Option(help: "true|false") var insecure: Bool?
-    @Option(name: .customLong("data-dir")) var dataDirectory: String?
-    @Option(name: .customLong("gateway-listen")) var gatewayListen: String?
-    @Option(name: .customLong("gateway-token-file")) var gatewayTokenFile: String?
-    @Option(name: .customLong("gateway-tls-cert")) var gatewayTLSCertificate: String?
-    @Option(name: .customLong("gateway-tls-key")) var gatewayTLSKey: String?
-    @Option(name: .customLong("gateway-allow-plaintext-remote"), help: "true|false") var gatewayAllowPlaintextRemote: Bool?
-    @Option(name: .customLong("gateway-max-body-bytes")) var gatewayMaxBodyBytes: Int?
-    @Option(name: .customLong("gateway-request-timeout-ms")) var gatewayRequestTimeoutMillis: Int?
-    @Option(help: "stable|on-demand") var mode: String?
-    @Option(name: .customLong("idle-ms")) var idleMillis: Int?
-    @Option(name: .customLong("tick-ms")) var tickMillis: Int?
-    @Option(name: .customLong("election-ticks")) var electionTicks: Int?
-    @Option(name: .customLong("heartbeat-ticks")) var heartbeatTicks: Int?
-    @Option(name: .customLong("can-lead"), help: "true|false") var canLead: Bool?
-    @Option(help: "cpu|memory|weighted") var metric: String?
-    @Option(name: .customLong("cpu-weight")) var cpuWeight: Int?
-    @Option(name: .customLong("max-report-age-ms")) var maxReportAgeMillis: Int?
-    @Option(name: .customLong("sample-ms")) var sampleMillis: Int?
+    @Option(name: .customLong("private-key"), help: "This node's key file from `edgeraft keygen` (mode 0600).") var privateKey: String?
+    @Option(name: .customLong("cluster-key-file"), help: "Optional pre-shared cluster key file (64 hex digits, mode 0600).") var clusterKeyFile: String?
+    @Option(help: "true|false: no encryption or authentication between nodes (local benchmarks only).") var insecure: Bool?
+    @Option(name: .customLong("data-dir"), help: "The node's durable state: Raft log, snapshots, service logs (created 0700).") var dataDirectory: String?
+    @Option(name: .customLong("gateway-listen"), help: "HOST:PORT of the client API (turns the gateway on; default 127.0.0.1:7700).") var gatewayListen: String?
+    @Option(name: .customLong("gateway-token-file"), help: "The bearer token clients must send: a file of mode 0600 (turns the gateway on).") var gatewayTokenFile: String?
+    @Option(name: .customLong("gateway-tls-cert"), help: "The client API's TLS certificate (PEM); with --gateway-tls-key.") var gatewayTLSCertificate: String?
+    @Option(name: .customLong("gateway-tls-key"), help: "The client API's TLS private key (PEM); with --gateway-tls-cert.") var gatewayTLSKey: String?
+    @Option(name: .customLong("gateway-allow-plaintext-remote"), help: "true|false: serve a non-loopback address without TLS (warned at every start).") var gatewayAllowPlaintextRemote: Bool?
+    @Option(name: .customLong("gateway-max-body-bytes"), help: "Largest request body, 1024…16777216 bytes (default 65536).") var gatewayMaxBodyBytes: Int?
+    @Option(name: .customLong("gateway-request-timeout-ms"), help: "How long a deploy may take before a retryable timeout, 1…600000 ms (default 10000).") var gatewayRequestTimeoutMillis: Int?
+    @Option(help: "stable|on-demand: a leader stays, or none while idle (default stable).") var mode: String?
+    @Option(name: .customLong("idle-ms"), help: "On-demand: ms without requests before the leader retires, 0…3600000 (default 2000).") var idleMillis: Int?
+    @Option(name: .customLong("tick-ms"), help: "The Raft tick, 1…10000 ms (default from the link profile, 10 on loopback).") var tickMillis: Int?
+    @Option(name: .customLong("election-ticks"), help: "Election timeout in ticks, 2…1000 (default 10).") var electionTicks: Int?
+    @Option(name: .customLong("heartbeat-ticks"), help: "Heartbeat interval in ticks, fewer than --election-ticks (default 1).") var heartbeatTicks: Int?
+    @Option(name: .customLong("can-lead"), help: "true|false: false for a node that votes but never campaigns (default true).") var canLead: Bool?
+    @Option(help: "cpu|memory|weighted: the load placement ranks by, cluster-wide (default cpu).") var metric: String?
+    @Option(name: .customLong("cpu-weight"), help: "Weighted metric: the CPU share in ‰, 0…1000 (default 500).") var cpuWeight: Int?
+    @Option(name: .customLong("max-report-age-ms"), help: "A load report older than this is stale, 1…3600000 ms, cluster-wide (default 5000).") var maxReportAgeMillis: Int?
+    @Option(name: .customLong("sample-ms"), help: "How often the node measures its load, 10…60000 ms (default 1000).") var sampleMillis: Int?
     @Option(help: "An injected load: 'cpu=‰ memory=MiB [cores=N] [capacity=MiB]'.") var load: String?
-    @Option(name: .customLong("load-file")) var loadFile: String?
-    @Option(help: "process|dry-run") var engine: String?
+    @Option(name: .customLong("load-file"), help: "A file holding an injected load in the --load format, re-read at every sample.") var loadFile: String?
+    @Option(help: "process|dry-run: how services run (default process).") var engine: String?
     @Option(help: "A link profile to emulate (tests and benchmarks).") var link: String?
-    @Option(name: .customLong("log-level")) var logLevel: String?
-    @Option(name: .customLong("test-lie-placement"), help: "true|false") var testLiePlacement: Bool?
+    @Option(name: .customLong("log-level"), help: "trace|debug|info|notice|warning|error|critical (default info).") var logLevel: String?
+    @Option(name: .customLong("test-lie-placement"), help: "true|false, test only: as leader, propose the most loaded node.") var testLiePlacement: Bool?
 
     var overrides: NodeConfigOverrides {
         var o = NodeConfigOverrides()
@@ -99,6 +99,8 @@ struct NodeCommand: ParsableCommand {
             }
             return
         }
+        // Start-up code (this parser, the YAML loader, relocation tables) leaves the RSS once the node runs.
+        StartupPages.releaseLater(seconds: 5)
         let status = NodeDaemonLauncher.run(config: resolved, warnings: check.warnings.map(\.description))
         if status != 0 { throw ExitCode(status) }
     }

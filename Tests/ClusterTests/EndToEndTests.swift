@@ -227,6 +227,11 @@ struct EndToEndTests {
         try await APISession.with { session in
             let record = try await Self.up(harness, nodes: 1, gateways: 1, mode: .stable, engine: .dryRun, session: session)
             let client = try #require(try Self.clients(record, session).first)
+            // The API's start is one line of the node's log (it was three: Hummingbird's, the server's, the node's).
+            let port = try #require(record.gateways.first?.split(separator: ":").last.map(String.init))
+            let nodeLog = try String(contentsOfFile: try #require(record.nodes.first).log, encoding: .utf8)
+            let startLines = nodeLog.split(separator: "\n").filter { $0.contains(":\(port)") || $0.contains("port \(port)") }
+            #expect(startLines.count == 1, "\(startLines)")
             func field(of body: DeployBody) async -> (Int, String?)? {
                 do {
                     _ = try await client.deploy(body, retry: .never)

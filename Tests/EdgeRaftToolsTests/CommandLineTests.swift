@@ -69,4 +69,31 @@ import Testing
         #expect(second.err.contains("refusing to overwrite"))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == contents)
     }
+
+    /// Every option and flag of `edgeraft node --help` says what it is: a help text on its
+    /// line, or on the indented line below when the name is long.
+    @Test func everyNodeFlagHasHelp() throws {
+        let result = try Self.run(["node", "--help"])
+        #expect(result.status == 0)
+        let lines = result.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var options = 0
+        for (index, line) in lines.enumerated() where line.hasPrefix("  -") {
+            options += 1
+            // "  --name <value>    help": the help follows two or more spaces after the name.
+            let name = line.dropFirst(2)
+            let sameLine = name.range(of: "  ").map { !name[$0.upperBound...].trimmingCharacters(in: .whitespaces).isEmpty } ?? false
+            let next = index + 1 < lines.count ? lines[index + 1] : ""
+            let nextLine = next.hasPrefix("        ") && !next.trimmingCharacters(in: .whitespaces).isEmpty
+            #expect(sameLine || nextLine, "no help for \(line.trimmingCharacters(in: .whitespaces))")
+        }
+        #expect(options >= 30)
+    }
+
+    @Test func logOnAMissingDirectoryIsOneClearLineAndExitOne() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("edgeraft-no-such-\(UUID().uuidString)").path
+        let result = try Self.run(["log", "--data-dir", missing])
+        #expect(result.status == 1)
+        #expect(result.out.isEmpty)
+        #expect(result.err == "error: \(missing): no such directory (--data-dir takes a node's data-dir, the data-dir key of its config)\n")
+    }
 }

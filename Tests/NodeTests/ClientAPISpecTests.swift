@@ -213,6 +213,19 @@ struct APISpec {
         #expect(((spec.root["components"] as? [String: Any])?["securitySchemes"] as? [String: Any])?["bearer"] != nil)
     }
 
+    /// A request no operation takes (an unknown path, a method a path does not take: 405)
+    /// answers what the spec's x-unmatched-request-responses lists, each a defined response.
+    @Test func theUnmatchedRequestsStatusesAreInTheSpec() throws {
+        let spec = try APISpec()
+        let unmatched = try #require(spec.root["x-unmatched-request-responses"] as? [String: Any])
+        #expect(Set(unmatched.keys.compactMap { Int($0) }) == Set(ClientAPIRoutes.unmatchedStatuses))
+        let defined = ((spec.root["components"] as? [String: Any])?["responses"] as? [String: Any]) ?? [:]
+        for (status, response) in unmatched {
+            let reference = ((response as? [String: Any])?["$ref"] as? String) ?? ""
+            #expect(defined[String(reference.split(separator: "/").last ?? "")] != nil, "\(status): \(reference)")
+        }
+    }
+
     /// Each schema has exactly the keys its ClientAPI type encodes, and requires exactly
     /// those a value with every optional left out still has.
     @Test func theSchemasAreTheClientAPITypes() async throws {
@@ -311,6 +324,20 @@ struct APISpec {
             let view = try JSONDecoder().decode(ServiceView.self, from: answer.body)
             #expect(view.name == "web" && view.requestId == "12" && view.phases?.WriteLog == 3)
             #expect(gateway.calls.all == ["deploy web"])
+        }
+    }
+
+    /// On a gateway whose engine runs the command (process), a deploy without one is a 400
+    /// naming `command` that never reaches consensus.
+    @Test func aDeployWithoutACommandForTheProcessEngineIs400() async throws {
+        let gateway = FakeGateway()
+        try await withServer(gateway: gateway, configure: { $0.commandRequired = true }) { port, _ in
+            let answer = try await send(port, .post, "/v1/services", json: #"{"name":"web","image":"nginx"}"#)
+            #expect(answer.status == 400)
+            #expect(answer.error?.error.field == "command")
+            #expect(gateway.calls.all.isEmpty)
+            let given = try await send(port, .post, "/v1/services", json: #"{"name":"web","image":"nginx","command":["/bin/web"]}"#)
+            #expect(given.status == 201)
         }
     }
 

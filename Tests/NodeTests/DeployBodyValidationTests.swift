@@ -34,6 +34,24 @@ import Wire
         return nil
     }
 
+    /// The process engine runs the request's command: without one the gateway answers 400
+    /// naming the field, and nothing goes to consensus; the dry-run engine needs none.
+    @Test func anEngineThatRunsACommandNeedsOne() {
+        for command in [nil, [], [""]] as [[String]?] {
+            let result = DeployBodyValidation.validate(body(command: command), commandRequired: true, drawID: { Self.fixedID })
+            guard case .failure(.invalid(let field, let message)) = result else {
+                Issue.record("accepted without a command: \(String(describing: command))")
+                continue
+            }
+            #expect(field == "command")
+            #expect(message.contains("process engine"))
+        }
+        #expect(accepted(body(command: nil)) != nil)
+        if case .failure(let error) = DeployBodyValidation.validate(body(command: ["/bin/web"]), commandRequired: true, drawID: { Self.fixedID }) {
+            Issue.record("refused with a command: \(error)")
+        }
+    }
+
     @Test func aFullBodyBecomesTheRequest() throws {
         let request = try #require(accepted(body(
             name: "web-1", image: "registry.local/web:2", command: ["/bin/web", "--port", "80"], env: ["MODE=prod", "EMPTY="],

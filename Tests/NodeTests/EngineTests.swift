@@ -192,6 +192,21 @@ func spec(_ service: String, decision: UInt64 = 1, _ command: [String]) -> Insta
         #expect(throws: EngineError.noCommand(service: "empty")) { try engine.start(spec("empty", []), nowMillis: 0) }
         #expect(throws: EngineError.invalidServiceName("a/b")) { try engine.start(spec("a/b", ["/bin/true"]), nowMillis: 0) }
         #expect(throws: EngineError.invalidArgument("string with a NUL byte")) { try engine.start(spec("nul", ["/bin/echo", "a\u{0}b"]), nowMillis: 0) }
-        #expect(throws: EngineError.spawnFailed(service: "missing", errno: ENOENT)) { try engine.start(spec("missing", ["/no/such/program"]), nowMillis: 0) }
+        #expect(throws: EngineError.spawnFailed(service: "missing", program: "/no/such/program", errno: ENOENT)) {
+            try engine.start(spec("missing", ["/no/such/program"]), nowMillis: 0)
+        }
+    }
+
+    /// The reason a missing binary gives is what the client reads as the deploy's failure.
+    @Test func aMissingProgramSaysNoSuchFile() throws {
+        let directory = Self.dataDirectory()
+        let engine = try ProcessEngine(dataDirectory: directory)
+        defer { Self.teardown(engine, directory) }
+        do {
+            _ = try engine.start(spec("missing", ["no-such-program-edgeraft"]), nowMillis: 0)
+            Issue.record("a missing program started")
+        } catch {
+            #expect("\(error)" == "cannot start missing: no-such-program-edgeraft: no such file (errno \(ENOENT))")
+        }
     }
 }

@@ -224,3 +224,69 @@ import Wire
         #expect(try MonitorFiles.cgroupLimits(paths) == CgroupLimits(cpuMillicores: 2_000, memoryBytes: 536_870_912, memoryUsedBytes: 1_048_576))
     }
 }
+
+/// Memory "used" is the node's own cgroup's, page cache taken off — not the controller
+/// root's (a v1 host once showed 8.5 GiB used for a node in a 512 MiB cgroup).
+@Suite struct CgroupMemoryUsedTests {
+    static let gib: UInt64 = 1 << 30, mib: UInt64 = 1 << 20
+
+    @Test func theOwnV1CgroupComesFromProcSelfCgroup() throws {
+        let text = "12:cpu,cpuacct:/edge.slice/node.service\n11:memory:/edge.slice/node.service\n1:name=systemd:/x\n0::/\n"
+        #expect(try CgroupParse.ownV1Path(text, controller: "memory") == "/edge.slice/node.service")
+        #expect(try CgroupParse.ownV1Path(text, controller: "cpu") == "/edge.slice/node.service")
+        #expect(try CgroupParse.ownV1Path("0::/a\n", controller: "memory") == nil)
+        #expect(throws: MonitorError.self) { try CgroupParse.ownV1Path("4:memory:/a/../b\n", controller: "memory") }
+        #expect(try CgroupParse.inactiveFileBytes(memoryStat: "cache 5\ntotal_inactive_file 4096\n", key: "total_inactive_file") == 4_096)
+        #expect(try CgroupParse.inactiveFileBytes(memoryStat: "inactive_file 1\n", key: "total_inactive_file") == nil)
+        #expect(throws: MonitorError.self) { try CgroupParse.inactiveFileBytes(memoryStat: "inactive_file x\n", key: "inactive_file") }
+    }
+
+    @Test func v1ReadsTheNodesOwnCgroupWithoutPageCache() throws {
+        let dir = try WorkloadSamplerTests.fixture([
+            "proc/stat": MonitorParserTests.stat1, "proc/meminfo": MonitorParserTests.meminfo,
+            "proc/self/cgroup": "5:memory:/edge/node\n4:cpu,cpuacct:/edge/node\n",
+            "sys/fs/cgroup/cpu/cpu.cfs_quota_us": "-1\n", "sys/fs/cgroup/cpu/cpu.cfs_period_us": "100000\n",
+            "sys/fs/cgroup/cpu/edge/node/cpu.cfs_quota_us": "50000\n", "sys/fs/cgroup/cpu/edge/node/cpu.cfs_period_us": "100000\n",
+            "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
+            "sys/fs/cgroup/memory/memory.usage_in_bytes": "\(8 * Self.gib + Self.gib / 2)\n",
+            "sys/fs/cgroup/memory/edge/node/memory.limit_in_bytes": "\(512 * Self.mib)\n",
+            "sys/fs/cgroup/memory/edge/node/memory.usage_in_bytes": "\(300 * Self.mib)\n",
+            "sys/fs/cgroup/memory/edge/node/memory.stat": "cache \(150 * Self.mib)\ninactive_file 1\ntotal_inactive_file \(100 * Self.mib)\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let paths = MonitorPaths.system(root: dir)
+        #expect(paths.cgroupV1Memory == dir + "/sys/fs/cgroup/memory/edge/node")
+        #expect(paths.cgroupV1CPU == dir + "/sys/fs/cgroup/cpu/edge/node")
+        let limits = try MonitorFiles.cgroupLimits(paths)
+        #expect(limits == CgroupLimits(cpuMillicores: 500, memoryBytes: 512 * Self.mib, memoryUsedBytes: 200 * Self.mib))
+        let host = try HostMemory.parse(memInfo: MonitorParserTests.meminfo)
+        #expect(limits.memoryUsed(host: host) == 200 * Self.mib)
+    }
+
+    @Test func v2TakesInactiveFilePagesOff() throws {
+        let dir = try WorkloadSamplerTests.fixture([
+            "proc/stat": MonitorParserTests.stat1, "proc/meminfo": MonitorParserTests.meminfo,
+            "sys/fs/cgroup/cgroup.controllers": "cpu memory\n", "sys/fs/cgroup/memory.max": "\(512 * Self.mib)\n",
+            "sys/fs/cgroup/memory.current": "\(300 * Self.mib)\n",
+            "sys/fs/cgroup/memory.stat": "anon 1\nactive_file 2\ninactive_file \(120 * Self.mib)\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try MonitorFiles.cgroupLimits(.system(root: dir)).memoryUsedBytes == 180 * Self.mib)
+    }
+
+    /// Without a memory limit the cgroup's usage may be the whole machine's: the host's
+    /// MemTotal − MemAvailable counts instead.
+    @Test func withoutALimitTheHostsFigureCounts() throws {
+        let dir = try WorkloadSamplerTests.fixture([
+            "proc/stat": MonitorParserTests.stat1, "proc/meminfo": MonitorParserTests.meminfo,
+            "sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
+            "sys/fs/cgroup/memory/memory.usage_in_bytes": "\(8 * Self.gib)\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var sampler = WorkloadSampler(source: .measured(.system(root: dir), hostCores: 4), periodMillis: 1_000, metric: .memory)
+        try sampler.sample(nowMillis: 0)
+        try MonitorParserTests.stat2.write(toFile: dir + "/proc/stat", atomically: true, encoding: .utf8)
+        try sampler.sample(nowMillis: 1_000)
+        #expect(sampler.latest?.usage.memoryUsedBytes == 1_000_000 * 1024)
+    }
+}

@@ -50,6 +50,21 @@ func demand(_ cpu: UInt32 = 0, _ mem: UInt32 = 0) -> ResourceDemand {
         #expect(failure.description.contains("too small: 1, 2"))
     }
 
+    /// A request that asks for CPU only is told about CPU, not about a memory it never asked for.
+    @Test func theNoFitMessageNamesOnlyWhatWasAsked() {
+        let candidates = [Candidate(node: 1, report: report(freeCPU: 400, freeMem: 4_096))]
+        guard case .failure(let cpuOnly) = Placement.choose(demand(500), among: candidates, policy: policy) else {
+            Issue.record("500 millicores fit into 400")
+            return
+        }
+        #expect(cpuOnly.description == "no node has 500 millicores free (too small: 1)")
+        guard case .failure(let memoryOnly) = Placement.choose(demand(0, 8_192), among: candidates, policy: policy) else {
+            Issue.record("8 GiB fit into 4 GiB")
+            return
+        }
+        #expect(memoryOnly.description == "no node has 8192 MiB free (too small: 1)")
+    }
+
     @Test func theFitFilterCountsPendingServices() {
         let candidates = [
             Candidate(node: 1, report: report(cpu: 0, freeCPU: 1_000), pending: Reservation(cpuMillicores: 800, services: 1)),

@@ -10,6 +10,8 @@ struct ClientAPIHandlers: Sendable {
     var gateway: any ClientGateway
     var maxBodyBytes: Int
     var call: GatewayCall
+    /// This node's engine runs the request's command: a deploy without one gets 400.
+    var commandRequired = false
     /// Draws the request id of a deploy that brings none.
     var drawRequestID: @Sendable () -> UInt64 = { UInt64.random(in: 1...DeployBodyValidation.maxRequestID) }
 
@@ -52,7 +54,7 @@ struct ClientAPIHandlers: Sendable {
             throw APIError.tooLarge(limit: maxBodyBytes)
         }
         let body = try DeployBodyDecoding.decode(Data(buffer.readableBytesView)).mapError(APIError.init).get()
-        let deployRequest = try DeployBodyValidation.validate(body, drawID: drawRequestID).mapError(APIError.init).get()
+        let deployRequest = try DeployBodyValidation.validate(body, commandRequired: commandRequired, drawID: drawRequestID).mapError(APIError.init).get()
         let elabMicros = UInt64(max(0, (ContinuousClock.now - received) / .microseconds(1)))
         let result = try await answer(await call.run { [gateway] in await gateway.deploy(deployRequest, elabMicros: elabMicros) })
         return try json(.created, try result.answerOrThrow())

@@ -99,7 +99,7 @@ public final class ClientAPIServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port), serverName: nil),
             onServerRunning: { channel in bound.report(.success(channel.localAddress?.port ?? address.port)) },
             eventLoopGroupProvider: .shared(eventLoopGroup),
-            logger: logger)
+            logger: Self.libraryLogger(logger))
         let group = ServiceGroup(services: [app], logger: logger)
         let finished = DispatchSemaphore(value: 0)
         Task { [logger] in
@@ -115,7 +115,7 @@ public final class ClientAPIServer: Sendable {
         switch bound.wait() {
         case .success(let port):
             phase.withLock { $0 = .running(group: group, finished: finished, eventLoops: eventLoopGroup) }
-            logger.info("client API listening on \(ListenAddress(host: address.host, port: port))\(configuration.tlsCertificateFile == nil ? "" : " (TLS)")")
+            // The caller logs the start (with the port): one line, not three.
             return port
         case .failure(let error):
             finished.wait()
@@ -143,6 +143,14 @@ public final class ClientAPIServer: Sendable {
 
     // MARK: Parts
 
+    /// Hummingbird's own logger: notice and above, so its "Server started" info line does
+    /// not repeat the node's; its warnings and errors still show.
+    private static func libraryLogger(_ logger: Logger) -> Logger {
+        var quieter = logger
+        if quieter.logLevel < .notice { quieter.logLevel = .notice }
+        return quieter
+    }
+
     private func serverBuilder(for address: ListenAddress) throws(StartError) -> HTTPServerBuilder {
         // An idle connection is closed after a while so that idle clients cannot hold sockets for ever.
         let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(60)))
@@ -169,7 +177,8 @@ public final class ClientAPIServer: Sendable {
         router.add(middleware: ClientAPIMiddleware(token: token, maxBodyBytes: configuration.maxBodyBytes, stopping: stopping))
         let handlers = ClientAPIHandlers(
             gateway: gateway, maxBodyBytes: configuration.maxBodyBytes,
-            call: GatewayCall(timeoutMillis: configuration.requestTimeoutMillis, stopping: stopping))
+            call: GatewayCall(timeoutMillis: configuration.requestTimeoutMillis, stopping: stopping),
+            commandRequired: configuration.commandRequired)
         for route in ClientAPIRoutes.all {
             let endpoint = route.endpoint
             router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method) ?? .get) { request, context in

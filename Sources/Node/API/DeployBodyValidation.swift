@@ -20,15 +20,17 @@ public enum DeployBodyValidation {
     public static let reservedEnvironmentPrefix = "EDGERAFT_"
     public static let maxRequestID: UInt64 = UInt64(Int64.max)
 
+    /// `commandRequired`: the engine runs the request's command (process), so an empty one
+    /// is refused here rather than decided and failed on every node it is tried on.
     public static func validate(
-        _ body: DeployBody, limits: WireLimits = .default, drawID: () -> UInt64
+        _ body: DeployBody, limits: WireLimits = .default, commandRequired: Bool = false, drawID: () -> UInt64
     ) -> Result<DeployRequest, GatewayError> {
         do throws(GatewayError) {
             let request = DeployRequest(
                 requestID: try requestID(body.requestId, drawID: drawID),
                 service: try serviceName(body.name),
                 image: try image(body.image),
-                command: try command(body.command ?? []),
+                command: try command(body.command ?? [], required: commandRequired),
                 environment: try environment(body.env ?? [], limits: limits),
                 ports: try ports(body.ports ?? []),
                 cpuMillicores: try cpuMillicores(body.cpu),
@@ -61,7 +63,10 @@ public enum DeployBodyValidation {
         return image
     }
 
-    static func command(_ arguments: [String]) throws(GatewayError) -> [String] {
+    static func command(_ arguments: [String], required: Bool = false) throws(GatewayError) -> [String] {
+        guard !required || !(arguments.first ?? "").isEmpty else {
+            throw .invalid(field: "command", message: "the process engine runs the service's command: give one (the CLI takes it after --)")
+        }
         guard arguments.count <= maxArguments else {
             throw .invalid(field: "command", message: "at most \(maxArguments) arguments, has \(arguments.count)")
         }

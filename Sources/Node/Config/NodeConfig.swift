@@ -22,6 +22,9 @@ public struct NodeConfig: Equatable, Sendable {
     public enum EngineKind: String, Equatable, Sendable, CaseIterable {
         case process
         case dryRun = "dry-run"
+
+        /// Whether a service needs a command to run on this engine.
+        public var runsCommand: Bool { self == .process }
     }
 
     public struct Peer: Equatable, Sendable {
@@ -53,6 +56,10 @@ public struct NodeConfig: Equatable, Sendable {
         /// [gateway.request-timeout-ms] How long a deploy may take before the client gets a
         /// retryable timeout.
         public var requestTimeoutMillis: UInt64 = 10_000
+        /// Not a key: set from `engine` when the config is loaded. A deploy without a command
+        /// is refused with 400 at once when this node's engine runs one (`process`), instead
+        /// of being decided and failing on every node it is tried on.
+        public var commandRequired: Bool = false
 
         public init(tokenFile: String) { self.tokenFile = tokenFile }
     }

@@ -113,7 +113,10 @@ struct ConfigSettings {
         }
         let root: Yams.Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver: the loader reads each scalar's text and style, never its
+            // resolved tag, and the default resolver's seven NSRegularExpressions pull ICU's
+            // regex engine and data into every node process (≈ 3 MB resident, for good).
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw ConfigProblems([Self.describe(error, path: path)])
         } catch {
@@ -440,6 +443,7 @@ struct ConfigDecoder {
         config.injectedLoad = load
         config.injectedLoadFile = loadFile
         config.engine = engine
+        config.gateway?.commandRequired = engine.runsCommand
         config.linkEmulation = link
         config.logLevel = logLevel
         config.testLiePlacement = testLiePlacement

@@ -13,6 +13,12 @@ public enum DecisionLogReader {
     public static func read(dataDirectory: String, policy: PlacementPolicy = .default) throws(ReadError) -> [DecisionLogLine] {
         let walDirectory = dataDirectory + "/raft/wal"
         var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dataDirectory, isDirectory: &isDirectory) else {
+            throw ReadError(description: "\(dataDirectory): no such directory (--data-dir takes a node's data-dir, the data-dir key of its config)")
+        }
+        guard isDirectory.boolValue else {
+            throw ReadError(description: "\(dataDirectory): not a directory (--data-dir takes a node's data-dir, the data-dir key of its config)")
+        }
         guard FileManager.default.fileExists(atPath: walDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ReadError(description: "\(dataDirectory) holds no node log (no raft/wal directory): is it a node's data-dir?")
         }

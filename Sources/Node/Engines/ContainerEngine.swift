@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Wire
 
 /// What an engine is asked to run: the decided request and the labels that identify it.
@@ -75,7 +78,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidArgument(String)
     /// Another decision's instance of the service still runs: stop it first.
     case otherInstanceRunning(service: String, decisionIndex: UInt64)
-    case spawnFailed(service: String, errno: Int32)
+    /// The command could not be started: `program` is its first word, `errno` the spawn's.
+    case spawnFailed(service: String, program: String, errno: Int32)
     case io(path: String, errno: Int32)
 
     public var description: String {
@@ -84,7 +88,10 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noCommand(let service): return "service \(service) has no command (the process engine runs the request's command)"
         case .invalidArgument(let what): return "invalid \(what)"
         case .otherInstanceRunning(let service, let index): return "service \(service) still runs for decision \(index)"
-        case .spawnFailed(let service, let errno): return "cannot start \(service) (errno \(errno))"
+        case .spawnFailed(let service, let program, let errno):
+            // The reason reaches the client as the deploy's failure: say it in words.
+            let reason = errno == ENOENT ? "no such file" : errno == EACCES ? "permission denied" : "errno \(errno)"
+            return "cannot start \(service): \(program.prefix(256)): \(reason) (errno \(errno))"
         case .io(let path, let errno): return "\(path): errno \(errno)"
         }
     }

@@ -109,7 +109,7 @@ public final class ProcessEngine: ContainerEngine {
                 posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
             }
         }
-        guard result == 0 else { throw .spawnFailed(service: service, errno: result) }
+        guard result == 0 else { throw .spawnFailed(service: service, program: program, errno: result) }
         return (pid, Self.startTicks(of: pid) ?? 0)
     }
 

@@ -2,7 +2,8 @@
 public struct CgroupLimits: Equatable, Sendable {
     public var cpuMillicores: UInt64?
     public var memoryBytes: UInt64?
-    /// Memory the cgroup uses now (v2 memory.current, v1 memory.usage_in_bytes), if known.
+    /// Memory the cgroup uses now without its reclaimable page cache (v2 memory.current,
+    /// v1 memory.usage_in_bytes, each minus inactive file pages from memory.stat), if known.
     public var memoryUsedBytes: UInt64?
 
     public init(cpuMillicores: UInt64? = nil, memoryBytes: UInt64? = nil, memoryUsedBytes: UInt64? = nil) {
@@ -12,6 +13,14 @@ public struct CgroupLimits: Equatable, Sendable {
     }
 
     public static let none = CgroupLimits()
+
+    /// What the node counts as used: the cgroup's own figure when the cgroup has a memory
+    /// limit, else the host's (MemTotal − MemAvailable) — an unlimited cgroup's usage can be
+    /// the whole machine's (a v1 controller root), which says nothing about this node.
+    public func memoryUsed(host: HostMemory) -> UInt64 {
+        guard memoryBytes != nil, let memoryUsedBytes else { return host.usedBytes }
+        return memoryUsedBytes
+    }
 }
 
 /// Parsers for the cgroup files. Each takes the file's text (a trailing newline allowed).
@@ -72,6 +81,37 @@ public enum CgroupParse {
                 throw .malformed(file: "/proc/self/cgroup", field: "v2 path", text: MonitorError.excerpt(path))
             }
             return String(path)
+        }
+        return nil
+    }
+
+    /// The process's own cgroup v1 path for `controller` ("memory", "cpu") from
+    /// /proc/self/cgroup (an `ID:LIST:PATH` line whose comma-separated LIST names it);
+    /// nil when no line does. A path with ".." is refused.
+    public static func ownV1Path(_ text: String, controller: String) throws(MonitorError) -> String? {
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3, fields[1].split(separator: ",").contains(Substring(controller)) else { continue }
+            let path = fields[2]
+            guard path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
+                throw .malformed(file: "/proc/self/cgroup", field: "v1 \(controller) path", text: MonitorError.excerpt(path))
+            }
+            return String(path)
+        }
+        return nil
+    }
+
+    /// The page cache the kernel can reclaim, from `memory.stat`: `key` is v2's
+    /// "inactive_file" or v1's "total_inactive_file" (the cgroup and its children). Nil
+    /// when the file has no such line.
+    public static func inactiveFileBytes(memoryStat text: String, key: String) throws(MonitorError) -> UInt64? {
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.first.map({ $0 == key }) == true else { continue }
+            guard parts.count == 2, let bytes = parseDecimal(parts[1]) else {
+                throw .malformed(file: "memory.stat", field: key, text: MonitorError.excerpt(line))
+            }
+            return bytes
         }
         return nil
     }

@@ -41,10 +41,23 @@ public struct MonitorPaths: Equatable, Sendable {
             let own = (try? MonitorFiles.read(base + "proc/self/cgroup")).flatMap { try? CgroupParse.ownV2Path($0) }
             if let own, own != "/", MonitorFiles.exists(cgroup + own) { paths.cgroupV2 = cgroup + own }
         } else {
-            if MonitorFiles.exists(cgroup + "/cpu/cpu.cfs_quota_us") { paths.cgroupV1CPU = cgroup + "/cpu" }
-            if MonitorFiles.exists(cgroup + "/memory/memory.limit_in_bytes") { paths.cgroupV1Memory = cgroup + "/memory" }
+            let ownCgroups = (try? MonitorFiles.read(base + "proc/self/cgroup")) ?? ""
+            paths.cgroupV1CPU = v1Directory(cgroup + "/cpu", controller: "cpu", marker: "cpu.cfs_quota_us", ownCgroups: ownCgroups)
+            paths.cgroupV1Memory = v1Directory(cgroup + "/memory", controller: "memory", marker: "memory.limit_in_bytes", ownCgroups: ownCgroups)
         }
         return paths
+    }
+
+    /// A v1 controller's directory for this process: its own cgroup below the controller's
+    /// mount (from /proc/self/cgroup), else the mount itself (as inside a container, where
+    /// the listed path is not visible); nil without the controller.
+    static func v1Directory(_ mount: String, controller: String, marker: String, ownCgroups: String) -> String? {
+        guard MonitorFiles.exists(mount + "/" + marker) else { return nil }
+        if let own = try? CgroupParse.ownV1Path(ownCgroups, controller: controller), own != "/",
+            MonitorFiles.exists(mount + own + "/" + marker) {
+            return mount + own
+        }
+        return mount
     }
 }
 
@@ -92,7 +105,7 @@ public enum MonitorFiles {
     public static func cgroupLimits(_ paths: MonitorPaths) throws(MonitorError) -> CgroupLimits {
         if let v2 = paths.cgroupV2 {
             var limits = CgroupLimits(
-                memoryUsedBytes: exists(v2 + "/memory.current") ? try CgroupParse.bytes(read(v2 + "/memory.current"), file: "memory.current") : nil)
+                memoryUsedBytes: try usedWithoutPageCache(v2, usageFile: "memory.current", inactiveKey: "inactive_file"))
             for dir in v2Ancestry(from: v2, mount: paths.cgroupV2Mount) {
                 if exists(dir + "/cpu.max"), let cpu = try CgroupParse.cpuMax(read(dir + "/cpu.max")) {
                     limits.cpuMillicores = min(limits.cpuMillicores ?? cpu, cpu)
@@ -109,10 +122,19 @@ public enum MonitorFiles {
         }
         if let memory = paths.cgroupV1Memory {
             limits.memoryBytes = try CgroupParse.memoryLimitInBytes(read(memory + "/memory.limit_in_bytes"))
-            if exists(memory + "/memory.usage_in_bytes") {
-                limits.memoryUsedBytes = try CgroupParse.bytes(read(memory + "/memory.usage_in_bytes"), file: "memory.usage_in_bytes")
-            }
+            limits.memoryUsedBytes = try usedWithoutPageCache(memory, usageFile: "memory.usage_in_bytes", inactiveKey: "total_inactive_file")
         }
         return limits
+    }
+
+    /// The cgroup's usage minus the inactive file pages memory.stat lists (the kernel
+    /// reclaims those before it fails an allocation); nil without the usage file.
+    static func usedWithoutPageCache(_ dir: String, usageFile: String, inactiveKey: String) throws(MonitorError) -> UInt64? {
+        guard exists(dir + "/" + usageFile) else { return nil }
+        let usage = try CgroupParse.bytes(read(dir + "/" + usageFile), file: usageFile)
+        guard exists(dir + "/memory.stat"),
+            let inactive = try CgroupParse.inactiveFileBytes(memoryStat: read(dir + "/memory.stat"), key: inactiveKey)
+        else { return usage }
+        return usage > inactive ? usage - inactive : 0
     }
 }

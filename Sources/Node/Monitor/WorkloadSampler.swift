@@ -69,7 +69,7 @@ public struct WorkloadSampler: Sendable {
             guard let previous = previousCPU, let busy = try CPUTimes.busyPermille(from: previous, to: times) else { return }
             let capacity = NodeCapacity.effective(hostCores: hostCores, hostMemory: memory, cgroup: cgroup)
             latest = Sample(
-                usage: UsageSample(cpuBusyPermille: busy, memoryUsedBytes: cgroup.memoryUsedBytes ?? memory.usedBytes),
+                usage: UsageSample(cpuBusyPermille: busy, memoryUsedBytes: cgroup.memoryUsed(host: memory)),
                 hostCPUMillicores: UInt64(max(hostCores, 1)) * 1000, capacity: capacity, takenAtMillis: nowMillis)
         }
     }

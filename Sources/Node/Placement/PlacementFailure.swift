@@ -18,7 +18,11 @@ public enum PlacementFailure: Error, Equatable, Sendable, Hashable, CustomString
         case .noFreshReport(let stale):
             return "no fresh workload report (stale: \(Self.list(stale)))"
         case .noNodeFits(let demand, let tooSmall, let stale):
-            var text = "no node has \(demand.cpuMillicores) millicores and \(demand.memoryMiB) MiB free"
+            // Only what the request asked for: a CPU-only request did not miss on memory.
+            var asked: [String] = []
+            if demand.cpuMillicores > 0 { asked.append("\(demand.cpuMillicores) millicores") }
+            if demand.memoryMiB > 0 { asked.append("\(demand.memoryMiB) MiB") }
+            var text = asked.isEmpty ? "no node has room" : "no node has \(asked.joined(separator: " and ")) free"
             text += " (too small: \(Self.list(tooSmall))"
             if !stale.isEmpty { text += "; stale: \(Self.list(stale))" }
             return text + ")"

@@ -26,7 +26,7 @@ struct BandwidthModelController: Sendable, Equatable {
     static let probeRoundTripMicros: UInt64 = 200_000
     /// A round with more loss than this, over at least `lossSampleDatagrams`, is congestion.
     static let congestiveLossRate = 0.2
-    static let lossSampleDatagrams = 32
+    static let lossSampleDatagrams = 64
     /// What a congestive round leaves of the bandwidth and window, until the next probe.
     static let lossBackoff = 0.7
     /// Sending time a pacer may catch up on after a pause: about the endpoint's timer

@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeRaftTools
 import Logging
 import Node
+import Transport
 
 extension ThreadPlacement: ExpressibleByArgument {}
 
@@ -124,7 +125,7 @@ struct BenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bulk",
             abstract: "A 1 MiB snapshot transfer with heartbeats over an emulated link, on emulated time.",
-            discussion: "Exits 1 if a goal is missed: goodput ≥ 80 % of the link rate, retransmitted bytes ≤ 1.5 × loss × bytes sent, every heartbeat within 2 × the round trip.")
+            discussion: "Exits 1 if a goal is missed: goodput ≥ 80 % of the link rate, retransmitted bytes ≤ 1.5 × loss × bytes sent, every heartbeat within 2 × the round trip. With --controller both, each seed runs with the path model and with NewReno; only the model's (the default's) goals decide the exit status.")
 
         @Option(help: "Link profile: narrowband, cellular, lossy-wifi, pi-wifi, lan.")
         var profile: String = "narrowband"
@@ -135,7 +136,15 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Bytes to transfer.")
         var bytes: Int = 1 << 20
 
+        @Option(help: "Congestion controller: model (the default), newreno, or both.")
+        var controller: String = "both"
+
+        var controllers: [CongestionControlAlgorithm] {
+            controller == "both" ? [.bandwidthModel, .newReno] : CongestionControlAlgorithm(rawValue: controller).map { [$0] } ?? []
+        }
+
         func validate() throws {
+            guard !controllers.isEmpty else { throw ValidationError("--controller must be model, newreno or both.") }
             guard BulkTransferBenchmark.Options(profileNamed: profile) != nil else {
                 throw ValidationError("--profile must name a profile with a rate limit.")
             }
@@ -146,10 +155,13 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             var allMet = true
             for seed in 1...seeds {
-                guard let options = BulkTransferBenchmark.Options(profileNamed: profile, totalBytes: bytes, seed: seed) else { return }
-                let result = BulkTransferBenchmark.run(options)
-                print(result.render)
-                allMet = allMet && result.meetsGoals
+                for algorithm in controllers {
+                    guard let options = BulkTransferBenchmark.Options(
+                        profileNamed: profile, totalBytes: bytes, seed: seed, congestionControl: algorithm) else { return }
+                    let result = BulkTransferBenchmark.run(options)
+                    print(result.render)
+                    if algorithm == controllers[0] { allMet = allMet && result.meetsGoals }
+                }
             }
             if !allMet { throw ExitCode(1) }
         }

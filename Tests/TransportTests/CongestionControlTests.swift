@@ -2,8 +2,8 @@ import Testing
 import Wire
 @testable import Transport
 
-/// The congestion window of `PeerLink` (NewReno, RFC 9002 §7), driven by a peer played by
-/// the test: it acknowledges whole flights after a round trip, or leaves some out.
+/// The congestion window of `PeerLink` with NewReno (RFC 9002 §7; the path model has
+/// `PathModelCongestionTests`), driven by a peer played by the test: it acknowledges whole flights after a round trip, or leaves some out.
 @Suite struct CongestionControlTests {
     static let datagram = TransportDefaults.payloadBudget + TransportDefaults.overheadBytes
 
@@ -20,7 +20,10 @@ import Wire
         /// Sizes of the datagrams sent, by packet number.
         var sizes: [UInt64: Int] = [:]
 
-        init(bulkBytes: Int) {
+        init(bulkBytes: Int, congestionControl: CongestionControlAlgorithm = .newReno) {
+            var config = PeerLinkConfig()
+            config.congestionControl = congestionControl
+            link = PeerLink(peer: 2, sealer: .plain(clusterID: 1, sender: 1), config: config)
             link.enqueue(OutgoingMessage(CongestionControlTests.snapshot(bytes: bulkBytes), trafficClass: .bulk, deadlineMicros: .max))
         }
 

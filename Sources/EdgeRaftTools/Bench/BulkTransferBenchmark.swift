@@ -16,17 +16,20 @@ public enum BulkTransferBenchmark {
         public var chunksInFlight = 4
         public var heartbeatMicros: UInt64 = 100_000
         public var seed: UInt64 = 1
+        /// The congestion controller both links run.
+        public var congestionControl: CongestionControlAlgorithm = .bandwidthModel
 
-        public init(profile: LinkProfile, totalBytes: Int = 1 << 20, seed: UInt64 = 1) {
+        public init(profile: LinkProfile, totalBytes: Int = 1 << 20, seed: UInt64 = 1, congestionControl: CongestionControlAlgorithm = .bandwidthModel) {
             self.profile = profile
             self.totalBytes = totalBytes
             self.seed = seed
+            self.congestionControl = congestionControl
         }
 
         /// Nil unless the profile exists and has a rate limit (goodput needs one).
-        public init?(profileNamed name: String, totalBytes: Int = 1 << 20, seed: UInt64 = 1) {
+        public init?(profileNamed name: String, totalBytes: Int = 1 << 20, seed: UInt64 = 1, congestionControl: CongestionControlAlgorithm = .bandwidthModel) {
             guard let profile = LinkProfile.named(name), profile.bitsPerSecond > 0 else { return nil }
-            self.init(profile: profile, totalBytes: totalBytes, seed: seed)
+            self.init(profile: profile, totalBytes: totalBytes, seed: seed, congestionControl: congestionControl)
         }
     }
 
@@ -40,6 +43,9 @@ public enum BulkTransferBenchmark {
         public var congestionEvents: Int
         public var persistentCongestionEvents: Int
         public var probeTimeouts: Int
+        /// The sender's pacing rate and bottleneck estimate at the end (0 for NewReno).
+        public var pacingBitsPerSecond: Int = 0
+        public var bandwidthEstimateBitsPerSecond: Int = 0
 
         /// Snapshot bytes delivered per second over the link's rate.
         public var goodputRatio: Double {
@@ -74,12 +80,12 @@ public enum BulkTransferBenchmark {
             func pct(_ x: Double) -> String { "\(Int((x * 1000).rounded()) / 10).\(Int((x * 1000).rounded()) % 10) %" }
             let p = options.profile
             return """
-                profile \(p.name): \(p.bitsPerSecond / 1000) kbit/s, \(ms(p.delayMicros)) ± \(ms(p.jitterMicros)) one way, \(pct(p.loss)) loss; seed \(options.seed)
+                profile \(p.name): \(p.bitsPerSecond / 1000) kbit/s, \(ms(p.delayMicros)) ± \(ms(p.jitterMicros)) one way, \(pct(p.loss)) loss; seed \(options.seed); controller \(options.congestionControl.rawValue)
                 transfer     \(options.totalBytes) bytes in \(options.chunkBytes)-byte chunks (\(options.chunksInFlight) outstanding), \(ms(durationMicros)) emulated
                 goodput      \(pct(goodputRatio)) of the link rate (goal ≥ 80 %)
                 retransmit   \(bytesRetransmitted) of \(bytesSent) bytes sent = \(String(format2: retransmissionRatio)) × loss (goal ≤ 1.5)
                 heartbeats   \(heartbeatLatenciesMicros.count) of \(heartbeatsSent) arrived; median \(ms(heartbeatPercentile(50))), p99 \(ms(heartbeatPercentile(99))), max \(ms(heartbeatPercentile(100))); \(heartbeatsWithinTwoRoundTrips) within 2 × RTT = \(ms(2 * roundTripMicros))
-                window       \(congestionEvents) reductions, \(persistentCongestionEvents) collapses, \(probeTimeouts) probe timeouts
+                window       \(congestionEvents) reductions, \(persistentCongestionEvents) collapses, \(probeTimeouts) probe timeouts\(pacingBitsPerSecond > 0 ? "; at the end paced at \(pacingBitsPerSecond / 1000) kbit/s, bottleneck estimate \(bandwidthEstimateBitsPerSecond / 1000) kbit/s" : "")
                 goals        \(meetsGoals ? "met" : "MISSED")
                 """
         }
@@ -96,9 +102,11 @@ public enum BulkTransferBenchmark {
         var emulator = LinkEmulator(.init(profile: options.profile), seed: options.seed)
         let keyToTwo = ChaChaPolyAEAD(keyBytes: [UInt8](repeating: 0x12, count: 32))
         let keyToOne = ChaChaPolyAEAD(keyBytes: [UInt8](repeating: 0x21, count: 32))
+        var config = PeerLinkConfig()
+        config.congestionControl = options.congestionControl
         var links = [
-            PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 2, key: keyToTwo)),
-            PeerLink(peer: 1, sealer: DatagramSealer(clusterID: 1, receiverIndex: 1, key: keyToOne)),
+            PeerLink(peer: 2, sealer: DatagramSealer(clusterID: 1, receiverIndex: 2, key: keyToTwo), config: config),
+            PeerLink(peer: 1, sealer: DatagramSealer(clusterID: 1, receiverIndex: 1, key: keyToOne), config: config),
         ]
         var openers = [DatagramOpener(key: keyToOne), DatagramOpener(key: keyToTwo)]
         var events = EventQueue<Event>()
@@ -187,7 +195,8 @@ public enum BulkTransferBenchmark {
             options: options, durationMicros: finishedAt ?? now, bytesSent: stats.bytesSent,
             bytesRetransmitted: stats.bytesRetransmitted, heartbeatsSent: Int(heartbeatTerm),
             heartbeatLatenciesMicros: latencies, congestionEvents: stats.congestionEvents,
-            persistentCongestionEvents: stats.persistentCongestionEvents, probeTimeouts: stats.probeTimeouts)
+            persistentCongestionEvents: stats.persistentCongestionEvents, probeTimeouts: stats.probeTimeouts,
+            pacingBitsPerSecond: stats.pacingBitsPerSecond, bandwidthEstimateBitsPerSecond: stats.bandwidthEstimateBitsPerSecond)
     }
 }
 

@@ -14,6 +14,8 @@ public struct PeerLinkConfig: Sendable {
     /// Datagrams' worth of bytes that control traffic (votes, heartbeats, responses) may
     /// have in flight beyond the congestion window, so that it never waits behind bulk.
     public var controlReserveDatagrams: Int = 2
+    /// The congestion controller: the paced path model, or NewReno for comparison.
+    public var congestionControl: CongestionControlAlgorithm = .bandwidthModel
     /// How entry batches are compressed (nil: never).
     public var compression: BatchCompression? = BatchCompression()
     public var reassemblyConcurrent: Int = 4
@@ -49,6 +51,9 @@ public struct PeerStats: Sendable, Equatable {
     /// Window reductions on loss (one per recovery period) and collapses on persistent congestion.
     public var congestionEvents = 0
     public var persistentCongestionEvents = 0
+    /// The path model's pacing rate and bottleneck estimate, bits per second (0: NewReno).
+    public var pacingBitsPerSecond = 0
+    public var bandwidthEstimateBitsPerSecond = 0
     /// Probe timeouts: no ack for a PTO, so one or two probes went out.
     public var probeTimeouts = 0
 }
@@ -70,9 +75,9 @@ public struct PeerLinkOutput: Sendable, Equatable {
 /// Packets are numbered once and never reused; a packet counts as lost when three later
 /// ones are acknowledged or 9/8 of an RTT after a later one was; with nothing
 /// acknowledged for a PTO (the RFC 6298 RTO, doubling), up to two probes carry the oldest
-/// messages in flight again. Bytes in flight are limited by a NewReno congestion window
-/// (`CongestionController`). Control traffic goes before bulk, and may exceed the window
-/// by a small reserve; a message superseded by a newer one with the same key leaves the
+/// messages in flight again. Bytes in flight are limited by a congestion window, and bulk
+/// is paced (`CongestionController`: the path model, or NewReno). Control traffic goes
+/// before bulk, is never held by the pacer, and may exceed the window by a small reserve; a message superseded by a newer one with the same key leaves the
 /// queues; messages larger than a datagram travel as fragments.
 ///
 /// Receiving: acks every packet (delayed at most 25 ms, at once on every second packet or
@@ -105,6 +110,8 @@ public struct PeerLink: Sendable {
         var windowLimited: Bool
         /// Whether it carries no bulk: counted against the control reserve.
         var controlOnly: Bool
+        /// What the delivery-rate sampler kept when it went.
+        var delivery: DeliveryRateSampler.PacketState
     }
 
     public let peer: NodeID
@@ -157,7 +164,8 @@ public struct PeerLink: Sendable {
 
     static func congestionController(_ config: PeerLinkConfig) -> CongestionController {
         let datagram = config.payloadBudget + TransportDefaults.overheadBytes
-        return CongestionController(maxDatagramBytes: datagram, maximumWindowBytes: max(config.maxPacketsInFlight, 2) * datagram)
+        return CongestionController(
+            config.congestionControl, maxDatagramBytes: datagram, maximumWindowBytes: max(config.maxPacketsInFlight, 2) * datagram)
     }
 
     /// Bytes control traffic may have in flight beyond the congestion window.
@@ -169,6 +177,8 @@ public struct PeerLink: Sendable {
         s.bytesInFlight = congestion.bytesInFlight
         s.congestionEvents = congestion.congestionEvents
         s.persistentCongestionEvents = congestion.persistentCongestionEvents
+        s.pacingBitsPerSecond = BandwidthModelController.bytes(congestion.pacingBytesPerSecond * 8)
+        s.bandwidthEstimateBitsPerSecond = BandwidthModelController.bytes(congestion.bandwidthBytesPerSecond * 8)
         s.smoothedRTTMicros = rtt.smoothedMicros
         s.rttVariationMicros = rtt.variationMicros
         s.timeoutMicros = rtt.timeoutMicros
@@ -371,9 +381,10 @@ public struct PeerLink: Sendable {
         while let datagram = nextDatagram(now) {
             output.datagrams.append(datagram)
         }
+        if controlQueue.isEmpty && bulkQueue.isEmpty && unreliable.isEmpty { congestion.applicationLimited() }
         output.gaveUp = pendingGiveUps
         pendingGiveUps = []
-        output.nextWakeupMicros = nextWakeup()
+        output.nextWakeupMicros = nextWakeup(now)
         return output
     }
 
@@ -423,7 +434,7 @@ public struct PeerLink: Sendable {
         bulkQueue.removeAll { units.index(forKey: $0) == nil }
     }
 
-    private func nextWakeup() -> UInt64? {
+    private func nextWakeup(_ now: UInt64) -> UInt64? {
         var next: UInt64?
         func consider(_ time: UInt64?) {
             if let time { next = min(next ?? time, time) }
@@ -434,6 +445,10 @@ public struct PeerLink: Sendable {
             consider(lastSend + rtt.timeoutMicros)
         }
         consider(earliestDeadline)
+        // Bulk held back by the pacer alone goes when it allows.
+        if !bulkQueue.isEmpty, sent.count < config.maxPacketsInFlight, congestion.allowsSending() {
+            consider(congestion.nextSendMicros(now: now))
+        }
         return next
     }
 
@@ -447,7 +462,7 @@ public struct PeerLink: Sendable {
         let probing = probesAllowed > 0
         let controlMay = roomInFlight
             && (probing || congestion.allowsSending(extraBytes: controlReserveBytes) || controlBytesInFlight < controlReserveBytes)
-        let bulkMay = roomInFlight && (probing || congestion.allowsSending())
+        let bulkMay = roomInFlight && (probing || (congestion.allowsSending() && congestion.pacingAllows(now: now)))
         let sendsData = (controlMay && (!controlQueue.isEmpty || !unreliable.isEmpty)) || (bulkMay && !bulkQueue.isEmpty)
         guard ackDue || sendsData else { return nil }
 
@@ -495,11 +510,12 @@ public struct PeerLink: Sendable {
             // Limited by the window, not by what there was to send: data still waits, or
             // this datagram fills the window.
             let windowLimited = !controlQueue.isEmpty || !bulkQueue.isEmpty || congestion.fillsWindow(afterSending: datagram.count)
-            congestion.sent(bytes: datagram.count)
+            let delivery = congestion.sent(bytes: datagram.count, now: now)
             ackElicitingSent += 1
             sent[packet.value] = SentPacket(
                 time: now, units: carried, containsRetransmission: retransmission,
-                bytes: datagram.count, ordinal: ackElicitingSent, windowLimited: windowLimited, controlOnly: !carriesBulk)
+                bytes: datagram.count, ordinal: ackElicitingSent, windowLimited: windowLimited, controlOnly: !carriesBulk,
+                delivery: delivery)
             if !carriesBulk { controlBytesInFlight += datagram.count }
             lastAckElicitingSentAt = now
             if probesAllowed > 0 { probesAllowed -= 1 }
@@ -672,12 +688,14 @@ public struct PeerLink: Sendable {
         for pn in newly {
             guard let packet = sent.removeValue(forKey: pn) else { continue }
             leftFlight(packet)
-            congestion.acknowledged(bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited)
+            congestion.acknowledged(
+                bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited, delivery: packet.delivery, now: now)
             for number in packet.units {
                 // Still queued: marked lost and waiting to be resent, now needlessly.
                 if units.removeValue(forKey: number)?.queued == true { queuedAcked = true }
             }
         }
+        congestion.ackProcessed(now: now)
         if queuedAcked { pruneQueues() }
         largestAcked = max(largestAcked ?? 0, ack.largest)
         detectLosses(now)

@@ -35,6 +35,7 @@ struct NodeCommand: ParsableCommand {
     @Option(name: .customLong("election-ticks")) var electionTicks: Int?
     @Option(name: .customLong("heartbeat-ticks")) var heartbeatTicks: Int?
     @Option(name: .customLong("can-lead"), help: "true|false") var canLead: Bool?
+    @Option(help: "true|false: join a running cluster (see docs/node.md)") var join: Bool?
     @Option(help: "cpu|memory|weighted") var metric: String?
     @Option(name: .customLong("cpu-weight")) var cpuWeight: Int?
     @Option(name: .customLong("max-report-age-ms")) var maxReportAgeMillis: Int?
@@ -69,6 +70,7 @@ struct NodeCommand: ParsableCommand {
         o.electionTicks = electionTicks
         o.heartbeatTicks = heartbeatTicks
         o.canLead = canLead
+        o.join = join
         o.metric = metric
         o.cpuWeight = cpuWeight
         o.maxReportAgeMillis = maxReportAgeMillis

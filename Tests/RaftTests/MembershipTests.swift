@@ -109,3 +109,43 @@ import Wire
         }
     }
 }
+
+/// A membership entry may carry, after the membership, the application's record of the node
+/// the change adds: opaque to Raft, bounded, in the same entry (so atomic with the change).
+@Suite struct MembershipRecordTests {
+    @Test func theRecordRidesAfterTheMembershipLengthPrefixed() throws {
+        let m = Membership(voters: [1, 2, 3], learners: [7])
+        // Golden: membership 01 03 01 02 03 01 07, then record length 02 and its bytes.
+        #expect(Hex.string(m.entryPayload(record: [0xAA, 0xBB])) == "0103010203010702aabb")
+        let decoded = try Membership.decodeEntry(Hex.parse("0103010203010702aabb"))
+        #expect(decoded.membership == m && decoded.record == [0xAA, 0xBB])
+        // No record: the membership alone, as before.
+        #expect(m.entryPayload(record: nil) == m.encoded() && m.entryPayload(record: []) == m.encoded())
+        #expect(try Membership.decodeEntry(m.encoded()).record == nil)
+    }
+
+    @Test func aRecordOutOfBoundsOrFormIsRefused() {
+        let m = Membership(voters: [1]).encoded()
+        #expect(throws: WireError(.lengthOverLimit(length: 257, limit: 256), at: 4, field: "membership record")) {
+            try Membership.decodeEntry(m + [0x81, 0x02] + [UInt8](repeating: 0, count: 257))
+        }
+        #expect(throws: WireError(.valueOutOfRange(0), at: 4, field: "membership record")) { try Membership.decodeEntry(m + [0]) }
+        #expect(throws: WireError(.truncated, at: 5, field: "membership record")) { try Membership.decodeEntry(m + [3, 1]) }
+        #expect(throws: WireError(.trailingBytes(count: 1), at: 6, field: "membership entry")) { try Membership.decodeEntry(m + [1, 1, 9]) }
+    }
+
+    @Test func theLeaderAppendsTheRecordWithTheChangeAndEveryNodeTakesTheMembership() {
+        var c = TestCluster([1, 2, 3])
+        c.campaign(1)
+        c.addNode(4, voters: [1, 2, 3])
+        #expect(c[1].changeMembership(.addLearner(4), record: [UInt8](repeating: 1, count: 257)) == .dropped(.invalidChange))
+        #expect(c[1].changeMembership(.addLearner(4), record: [5, 6]) == .appended(index: 2, term: 1))
+        c.settle()
+        c.tickAll(3)
+        for id: NodeID in [1, 2, 3, 4] {
+            #expect(c[id].membership == Membership(voters: [1, 2, 3], learners: [4]), "node \(id)")
+            let entry = c[id].entries.last { $0.kind == .membership }
+            #expect(entry.flatMap { try? Membership.decodeEntry($0.payload).record } == [5, 6], "node \(id)")
+        }
+    }
+}

@@ -420,6 +420,7 @@ struct ConfigDecoder {
         let engine = name("engine", allowed: NodeConfig.EngineKind.allCases.map(\.rawValue)).flatMap(NodeConfig.EngineKind.init(rawValue:)) ?? .process
         let logLevel = name("log-level", allowed: NodeConfigKeys.logLevels) ?? "info"
         let canLead = boolean("can-lead") ?? true
+        let join = boolean("join") ?? false
         let testLiePlacement = boolean("test-lie-placement") ?? false
         let gateway = decodeGateway()
 
@@ -434,6 +435,7 @@ struct ConfigDecoder {
         config.electionTicks = electionTicks
         config.heartbeatTicks = heartbeatTicks
         config.canLead = canLead
+        config.join = join
         config.metric = metric
         config.maxReportAgeMillis = UInt32(maxReportAge)
         config.samplePeriodMillis = UInt64(sample)

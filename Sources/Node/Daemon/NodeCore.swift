@@ -80,13 +80,22 @@ public struct NodeCore: Sendable {
     var awaitingOutcome: [UInt64: UInt64] = [:]
     var alarms = 0
 
-    public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler) {
+    /// The roster from the configuration, and the one in force (`LiveRoster`): Transport's.
+    let configuredRoster: [NodeID: RosterEntry]
+    public internal(set) var roster: [NodeID: RosterEntry]
+    /// The membership the roster was last derived for (nil: not yet derived).
+    var rosterMembership: Membership?
+    var heldMemberChange: HeldMemberChange?
+
+    public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler, roster: [NodeID: RosterEntry] = [:]) {
         self.settings = settings
         self.raft = raft
         self.sampler = sampler
-        // Membership changes through the log are not implemented yet: the members are the
-        // configured roster, the same on every node.
-        self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership.members))
+        self.configuredRoster = roster
+        self.roster = roster
+        // The members before the first entry; the service set follows the committed
+        // membership entries from there as it applies the log.
+        self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership(asOf: raft.snapshotPosition.index).members))
     }
 
     /// Misquoted-load alarms raised so far (a follower's own load quoted wrongly).
@@ -118,6 +127,8 @@ public struct NodeCore: Sendable {
         effects += driveLeading(now: now)
         effects += driveOwedOutcomes(now: now)
         effects += driveUndeploys(now: now)
+        if rosterMembership == nil { effects += refreshRoster() }
+        effects += driveMemberChange(now: now)
         return effects
     }
 
@@ -174,6 +185,8 @@ public struct NodeCore: Sendable {
             return acceptTransfer(transfer, from: peer, now: now)
         case .deployAck(let ack):
             return acknowledged(ack, by: peer, now: now)
+        case .memberChange(let change):
+            return memberChangeArrived(change, from: peer, now: now)
         case .ack, .fragment, .sequence:
             // Transport's own frames never reach the node.
             return []

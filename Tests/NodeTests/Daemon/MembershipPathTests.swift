@@ -34,7 +34,9 @@ import Wire
         let first = cluster.submit(at: 1, request(1, "before"))
         #expect(cluster.run(forMicros: 5_000_000) { cluster.memberReplies.isEmpty && cluster.replies[first] != nil })
         // The new node starts outside the membership, its roster naming the six.
-        cluster.addCore(7, voters: (1...6).map { NodeID($0) })
+        // The idlest node, so that placement sends the decision after its promotion there
+        // (the cut-off nodes' reports are still fresh when it is made).
+        cluster.addCore(7, voters: (1...6).map { NodeID($0) }, load: Self.idle)
         #expect(cluster.cores[7]!.raft.isVoter == false)
 
         let gateway = try follower(of: cluster)
@@ -59,8 +61,9 @@ import Wire
         let cut = Set((1...6).map { NodeID($0) }.filter { $0 != leader }.prefix(3))
         cluster.isolated = cut
         let ticket = cluster.submit(at: leader, request(2, "after"))
-        #expect(cluster.run(forMicros: 8_000_000) { cluster.replies[ticket] != nil })
-        #expect(try cluster.replies[ticket]?.get().status == "running", "\(String(describing: cluster.replies[ticket]))")
+        #expect(cluster.run(forMicros: 8_000_000) { cluster.replies[ticket] != nil }, "\(cluster.logs[leader] ?? [])")
+        let placed = try #require(try cluster.replies[ticket]?.get())
+        #expect(placed.status == "running" && placed.node == 7)
         // And without node 7 too, three of seven cannot decide anything.
         cluster.isolated = cut.union([7])
         let stuck = cluster.submit(at: leader, request(3, "stuck"))

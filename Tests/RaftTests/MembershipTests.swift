@@ -1,3 +1,4 @@
+import NetworkModel
 import Testing
 import Wire
 @testable import Raft
@@ -132,6 +133,27 @@ import Wire
         #expect(throws: WireError(.valueOutOfRange(0), at: 4, field: "membership record")) { try Membership.decodeEntry(m + [0]) }
         #expect(throws: WireError(.truncated, at: 5, field: "membership record")) { try Membership.decodeEntry(m + [3, 1]) }
         #expect(throws: WireError(.trailingBytes(count: 1), at: 6, field: "membership entry")) { try Membership.decodeEntry(m + [1, 1, 9]) }
+    }
+
+    /// Any bytes: the entry decoder rejects them with a WireError or decodes the one form
+    /// that encodes back to them (what the Wire fuzzers check for Wire's decoders).
+    @Test func randomEntryPayloadsNeverTrapAndDecodeCanonically() {
+        var rng = SeededRandom(seed: 11)
+        let valid = Membership(voters: [1, 2, 3], learners: [7]).entryPayload(record: [1, 2, 3])
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            } else {
+                // Mutations of a valid payload: the interesting inputs are near it.
+                bytes = valid
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                bytes[at] = UInt8.random(in: 0...255, using: &rng)
+                if Bool.random(using: &rng) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
+            }
+            guard let decoded = try? Membership.decodeEntry(bytes) else { continue }
+            #expect(decoded.membership.entryPayload(record: decoded.record) == bytes, "\(Hex.string(bytes))")
+        }
     }
 
     @Test func theLeaderAppendsTheRecordWithTheChangeAndEveryNodeTakesTheMembership() {

@@ -186,6 +186,15 @@ struct EndToEndTests {
             let deployed = try await clients[0].deploy(DeployBody(name: "with-seven", image: "x", cpu: 0.05, memory: "8M"))
             #expect((1...7).contains(deployed.node))
 
+            // Node 7 has the log: its own data directory holds the decision, committed.
+            var seventhLog = ""
+            let waited = Date()
+            while !seventhLog.contains("with-seven"), Date().timeIntervalSince(waited) < 10 {
+                seventhLog = try harness.edgeraft(["log", "--data-dir", config.dataDirectory, "--json"]).stdout
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            #expect(seventhLog.contains("with-seven"), "node 7's log: \(seventhLog)")
+
             let removed = try await clients[1].removeMember(id: 7)
             #expect(removed.role == "removed")
             let after = try await clients[1].cluster()

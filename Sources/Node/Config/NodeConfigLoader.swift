@@ -421,6 +421,9 @@ struct ConfigDecoder {
         let logLevel = name("log-level", allowed: NodeConfigKeys.logLevels) ?? "info"
         let canLead = boolean("can-lead") ?? true
         let join = boolean("join") ?? false
+        if join, peers?.isEmpty == true, let setting = given("join") {
+            problems.append(.notApplicable(key: "join", source: setting.source, reason: "needs the running members as peers: a node joins a cluster through them"))
+        }
         let testLiePlacement = boolean("test-lie-placement") ?? false
         let gateway = decodeGateway()
 

@@ -13,7 +13,8 @@ public enum DecodeCheck {
     /// Decodes `bytes` as a datagram, as a payload of frames, as each log entry payload and
     /// as a handshake message.
     public static func all(_ bytes: [UInt8], limits: WireLimits = .default) -> [Outcome] {
-        [datagram(bytes, limits), payload(bytes, limits), decisionEntry(bytes, limits), outcomeEntry(bytes, limits), handshake(bytes)]
+        [datagram(bytes, limits), payload(bytes, limits), decisionEntry(bytes, limits), outcomeEntry(bytes, limits), memberRecord(bytes, limits),
+         handshake(bytes)]
     }
 
     /// Decodes `bytes` as a handshake initiation, response or cookie reply (by its first byte).
@@ -72,6 +73,15 @@ public enum DecodeCheck {
         do {
             let entry = try DecisionEntry.decode(bytes, limits: limits)
             return entry.encoded() == bytes ? .accepted : .notCanonical("decision entry re-encodes differently")
+        } catch {
+            return .rejected(error)
+        }
+    }
+
+    public static func memberRecord(_ bytes: [UInt8], _ limits: WireLimits = .default) -> Outcome {
+        do {
+            let record = try MemberRecord.decode(bytes, limits: limits)
+            return record.encoded() == bytes ? .accepted : .notCanonical("member record re-encodes differently")
         } catch {
             return .rejected(error)
         }

@@ -16,7 +16,8 @@ public enum FrameKind: UInt8, Sendable, CaseIterable {
     case deployAck = 12
     case fragment = 13
     case sequence = 14
-    // 0 and 15 are reserved.
+    case memberChange = 15
+    // 0 is reserved.
 }
 
 /// Bits of a frame's type byte.

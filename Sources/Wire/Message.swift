@@ -14,6 +14,7 @@ public enum Message: Equatable, Sendable {
     case deployAck(DeployAck)
     case fragment(Fragment)
     case sequence(MessageSequence)
+    case memberChange(MemberChange)
 
     public var kind: FrameKind {
         switch self {
@@ -31,6 +32,7 @@ public enum Message: Equatable, Sendable {
         case .deployAck: .deployAck
         case .fragment: .fragment
         case .sequence: .sequence
+        case .memberChange: .memberChange
         }
     }
 
@@ -56,6 +58,7 @@ public enum Message: Equatable, Sendable {
         case .deployAck(let m): m.encodeFrame(into: &out, last: last)
         case .fragment(let m): m.encodeFrame(into: &out, last: last)
         case .sequence(let m): m.encodeFrame(into: &out, last: last)
+        case .memberChange(let m): m.encodeFrame(into: &out, last: last)
         }
     }
 
@@ -77,6 +80,7 @@ public enum Message: Equatable, Sendable {
         case .deployAck: .deployAck(try checked(typeOffset, DeployAck.self, flags, &reader))
         case .fragment: .fragment(try checked(typeOffset, Fragment.self, flags, &reader))
         case .sequence: .sequence(try checked(typeOffset, MessageSequence.self, flags, &reader))
+        case .memberChange: .memberChange(try checked(typeOffset, MemberChange.self, flags, &reader))
         }
     }
 

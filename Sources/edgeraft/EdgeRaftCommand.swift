@@ -8,7 +8,7 @@ struct EdgeRaftCommand: AsyncParsableCommand {
         abstract: "A consensus-based orchestrator for microservices on small edge nodes.",
         subcommands: [
             NodeCommand.self, DemoCommand.self, ClusterCommand.self, LogCommand.self,
-            DeployCommand.self, UndeployCommand.self, ServicesCommand.self, StatusCommand.self,
+            DeployCommand.self, UndeployCommand.self, ServicesCommand.self, StatusCommand.self, MemberCommand.self,
             KeygenCommand.self, WireCommand.self, SimCommand.self, BenchCommand.self,
         ])
 }

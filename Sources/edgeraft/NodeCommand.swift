@@ -35,6 +35,7 @@ struct NodeCommand: ParsableCommand {
     @Option(name: .customLong("election-ticks"), help: "Election timeout in ticks, 2…1000 (default 10).") var electionTicks: Int?
     @Option(name: .customLong("heartbeat-ticks"), help: "Heartbeat interval in ticks, fewer than --election-ticks (default 1).") var heartbeatTicks: Int?
     @Option(name: .customLong("can-lead"), help: "true|false: false for a node that votes but never campaigns (default true).") var canLead: Bool?
+    @Option(help: "true|false: join a running cluster as a non-member that waits for `edgeraft member add` (see docs/node.md).") var join: Bool?
     @Option(help: "cpu|memory|weighted: the load placement ranks by, cluster-wide (default cpu).") var metric: String?
     @Option(name: .customLong("cpu-weight"), help: "Weighted metric: the CPU share in ‰, 0…1000 (default 500).") var cpuWeight: Int?
     @Option(name: .customLong("max-report-age-ms"), help: "A load report older than this is stale, 1…3600000 ms, cluster-wide (default 5000).") var maxReportAgeMillis: Int?
@@ -69,6 +70,7 @@ struct NodeCommand: ParsableCommand {
         o.electionTicks = electionTicks
         o.heartbeatTicks = heartbeatTicks
         o.canLead = canLead
+        o.join = join
         o.metric = metric
         o.cpuWeight = cpuWeight
         o.maxReportAgeMillis = maxReportAgeMillis

@@ -5,6 +5,7 @@ import ClientAPI
 import Foundation
 import Node
 import Testing
+import Transport
 
 @testable import EdgeRaftClient
 
@@ -141,6 +142,68 @@ struct EndToEndTests {
             _ = try LocalCluster.down(directory: record.directory)
             let logs = try Self.logs(harness, record)
             #expect(logs.allSatisfy { $0 == logs[0] }, "the restarted node's log differs")
+        }
+    }
+
+    /// Membership through the log: a 7th process started with `join: true` is added by
+    /// `member add` at a gateway, promoted, takes part in a deploy, and is removed.
+    @Test func aSeventhProcessJoinsIsPromotedAndIsRemoved() async throws {
+        let harness = try ProcessHarness()
+        try await APISession.with { session in
+            let record = try await Self.up(harness, gateways: 2, mode: .stable, engine: .dryRun, session: session)
+            let clients = try Self.clients(record, session)
+            // The new node's config: node 6's, as node 7, its roster the six running nodes.
+            let sixth = try #require(record.nodes.last)
+            var config = try NodeConfigLoader.load(file: sixth.config)
+            let sixthKey = try NodeIdentity.load(from: try #require(config.privateKeyFile)).publicKey.description
+            let directory = harness.path("node-7")
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let keygen = try harness.edgeraft(["keygen", "--out", directory + "/node.key"])
+            #expect(keygen.status == 0, "\(keygen.stderr)")
+            let publicKey = keygen.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let port = try #require(try FreePorts.pick(udp: 1, tcp: 0).udp.first)
+            config.nodeID = 7
+            config.listen = "127.0.0.1:\(port)"
+            config.dataDirectory = directory + "/data"
+            config.privateKeyFile = directory + "/node.key"
+            config.peers.append(NodeConfig.Peer(id: sixth.id, address: sixth.listen, publicKeyHex: sixthKey))
+            config.gateway = nil
+            config.join = true
+            config.injectedLoad = "cpu=20 memory=200 cores=4 capacity=4096"
+            config.injectedLoadFile = nil
+            try config.renderYAML().write(toFile: directory + "/config.yaml", atomically: true, encoding: .utf8)
+            let child = try ChildProcess.spawn([ProcessHarness.edgeraftBinary, "node", "--config", directory + "/config.yaml"], logPath: directory + "/node.log")
+            harness.adopt(child.pid)
+
+            let added = try await clients[1].addMember(MemberBody(id: 7, address: config.listen, publicKey: publicKey))
+            #expect(added.role == "learner")
+            let promoted = try await clients[0].promoteMember(id: 7)
+            #expect(promoted.role == "voter")
+            let view = try await clients[0].cluster()
+            #expect(view.members.map(\.id).sorted() == [1, 2, 3, 4, 5, 6, 7])
+            #expect(view.members.first { $0.id == 7 }?.voter == true)
+            // It takes part: a deploy commits with seven voters (and may land on node 7, the idlest).
+            let deployed = try await clients[0].deploy(DeployBody(name: "with-seven", image: "x", cpu: 0.05, memory: "8M"))
+            #expect((1...7).contains(deployed.node))
+
+            // Node 7 has the log: its own data directory holds the decision, committed.
+            var seventhLog = ""
+            let waited = Date()
+            while !seventhLog.contains("with-seven"), Date().timeIntervalSince(waited) < 10 {
+                seventhLog = try harness.edgeraft(["log", "--data-dir", config.dataDirectory, "--json"]).stdout
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            #expect(seventhLog.contains("with-seven"), "node 7's log: \(seventhLog)")
+
+            let removed = try await clients[1].removeMember(id: 7)
+            #expect(removed.role == "removed")
+            let after = try await clients[1].cluster()
+            #expect(after.members.map(\.id).sorted() == [1, 2, 3, 4, 5, 6])
+            _ = try await clients[0].deploy(DeployBody(name: "without-seven", image: "x", cpu: 0.05, memory: "8M"))
+            let list = try await clients[0].services()
+            #expect(list.services.first { $0.name == "without-seven" }.map { $0.node != 7 } == true)
+            kill(-child.pid, SIGTERM)
+            _ = try LocalCluster.down(directory: record.directory)
         }
     }
 

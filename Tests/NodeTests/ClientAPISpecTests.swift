@@ -49,6 +49,19 @@ struct FakeGateway: ClientGateway {
         return .success(view)
     }
 
+    func changeMember(_ change: MemberChange) async -> Result<MemberView, GatewayError> {
+        calls.append("member \(change)")
+        switch change.node {
+        case 9: return .failure(.conflict("a membership change is in progress"))
+        case 8: return .failure(.notFound("node 8 is not a member"))
+        case 10: return .failure(.unavailable("no leader"))
+        case 11: return .failure(.timeout("not committed in time"))
+        default: break
+        }
+        let role = switch change { case .add(_, let voter): voter ? "voter" : "learner"; case .promote: "voter"; case .remove: "removed" }
+        return .success(MemberView(id: change.node, address: "127.0.0.1:7007", role: role))
+    }
+
     func services() async -> [ServiceView] { [Self.view("web"), Self.view("db")] }
 
     func service(named name: String) async -> ServiceView? {
@@ -257,6 +270,8 @@ struct APISpec {
         try check("LinkView", full: ClusterView.LinkView(smoothedRTTMicros: 1, retransmissions: 0, drops: 0, sessionEstablished: true),
                   minimal: ClusterView.LinkView(smoothedRTTMicros: nil, retransmissions: 0, drops: 0, sessionEstablished: true))
         try check("HealthView", full: HealthView(status: "ok", node: 1), minimal: HealthView(status: "ok", node: 1))
+        try check("MemberBody", full: MemberBody(id: 7, address: "a", publicKey: "k", voter: true), minimal: MemberBody(id: 7, address: "a", publicKey: nil))
+        try check("MemberView", full: MemberView(id: 7, address: "a", role: "learner"), minimal: MemberView(id: 7, address: "a", role: "learner"))
         try check("ErrorBody", full: APIErrorBody(.init(code: "c", message: "m")), minimal: APIErrorBody(.init(code: "c", message: "m")))
     }
 
@@ -266,6 +281,7 @@ struct APISpec {
     @Test func everyAnswerIsOneTheSpecLists() async throws {
         let spec = try APISpec()
         let deploy = #"{"name":"NAME","image":"nginx"}"#
+        let member = #"{"id":ID,"address":"127.0.0.1:7007"}"#
         let probes: [(ClientAPIRoutes.Endpoint, HTTPRequest.Method, String, String?, String?)] = [
             (.deploy, .post, "/v1/services", "secret", deploy.replacingOccurrences(of: "NAME", with: "web")),
             (.deploy, .post, "/v1/services", nil, deploy),
@@ -295,9 +311,28 @@ struct APISpec {
             (.health, .get, "/v1/health", nil, nil),
             (.health, .get, "/v1/health", "wrong", nil),
         ]
+        typealias Probe = (ClientAPIRoutes.Endpoint, HTTPRequest.Method, String, String?, String?)
+        var memberProbes: [Probe] = [
+            (.addMember, .post, "/v1/members", "secret", member.replacingOccurrences(of: "ID", with: "7")),
+            (.addMember, .post, "/v1/members", nil, member),
+            (.addMember, .post, "/v1/members", "secret", #"{"id":7,"address":"0.0.0.0:1"}"#),
+            (.addMember, .post, "/v1/members", "secret", #"{"id":7,"address":"127.0.0.1:1","publicKey":"xyz"}"#),
+            (.addMember, .post, "/v1/members", "secret", #"{"id":7,"adress":"127.0.0.1:1"}"#),
+            (.addMember, .post, "/v1/members", "secret", String(repeating: " ", count: 5000)),
+            (.promoteMember, .post, "/v1/members/7/promote", nil, nil),
+            (.removeMember, .delete, "/v1/members/7", nil, nil),
+        ]
+        for id in ["9", "10", "11"] {
+            memberProbes.append((.addMember, .post, "/v1/members", "secret", member.replacingOccurrences(of: "ID", with: id)))
+        }
+        for id in ["7", "8", "9", "10", "11", "0", "x", "65536"] {
+            memberProbes.append((.promoteMember, .post, "/v1/members/\(id)/promote", "secret", nil))
+            memberProbes.append((.removeMember, .delete, "/v1/members/\(id)", "secret", nil))
+        }
+
         var reached: [ClientAPIRoutes.Endpoint: Set<Int>] = [:]
         try await withServer(configure: { $0.requestTimeoutMillis = 300 }) { port, _ in
-            for (endpoint, method, path, token, json) in probes {
+            for (endpoint, method, path, token, json) in probes + memberProbes {
                 let route = ClientAPIRoutes.route(endpoint)
                 let allowed = try #require(spec.operations["\(route.method) \(route.path)"])
                 let answer = try await send(port, method, path, token: token, json: json)
@@ -312,6 +347,9 @@ struct APISpec {
         // The deploy route's probes reach every status it lists (but 500, a bug's).
         #expect(reached[.deploy, default: []] == Set(ClientAPIRoutes.route(.deploy).statuses).subtracting([500]))
         #expect(reached[.undeploy, default: []] == Set(ClientAPIRoutes.route(.undeploy).statuses).subtracting([500]))
+        for endpoint in [ClientAPIRoutes.Endpoint.addMember, .promoteMember, .removeMember] {
+            #expect(reached[endpoint, default: []] == Set(ClientAPIRoutes.route(endpoint).statuses).subtracting([500]), "\(endpoint)")
+        }
     }
 
     @Test func aDeployAnswers201WithThePhasesAndTheValidatedRequest() async throws {

@@ -269,6 +269,8 @@ enum ConfigFixture {
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "idle-ms: 5\n").first?.contains("idle-ms applies only with mode: on-demand") == true)
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "cpu-weight: 5\n").first?.contains("cpu-weight applies only with metric: weighted") == true)
         #expect(ConfigFixture.messages(ConfigFixture.minimal + "load: cpu=1 memory=1\nload-file: /x\n").first?.contains("load and load-file are both given") == true)
+        #expect(ConfigFixture.messages(ConfigFixture.minimal + "join: true\n").first?.contains("join needs the running members as peers") == true)
+        #expect(ConfigFixture.messages(ConfigFixture.minimal + "join: false\n").isEmpty)
         // A flag that changes the mode leaves the file's idle-ms alone.
         var overrides = NodeConfigOverrides()
         overrides.mode = "stable"

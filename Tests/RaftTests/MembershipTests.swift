@@ -1,3 +1,4 @@
+import NetworkModel
 import Testing
 import Wire
 @testable import Raft
@@ -106,6 +107,67 @@ import Wire
         #expect(throws: WireError(.valueOutOfRange(4), at: 5, field: "learner")) { try Membership.decode([1, 1, 1, 2, 5, 4]) }
         #expect(throws: WireError(.lengthOverLimit(length: 257, limit: 256), at: 1, field: "voter count")) {
             try Membership.decode([1, 0x81, 0x02])
+        }
+    }
+}
+
+/// A membership entry may carry, after the membership, the application's record of the node
+/// the change adds: opaque to Raft, bounded, in the same entry (so atomic with the change).
+@Suite struct MembershipRecordTests {
+    @Test func theRecordRidesAfterTheMembershipLengthPrefixed() throws {
+        let m = Membership(voters: [1, 2, 3], learners: [7])
+        // Golden: membership 01 03 01 02 03 01 07, then record length 02 and its bytes.
+        #expect(Hex.string(m.entryPayload(record: [0xAA, 0xBB])) == "0103010203010702aabb")
+        let decoded = try Membership.decodeEntry(Hex.parse("0103010203010702aabb"))
+        #expect(decoded.membership == m && decoded.record == [0xAA, 0xBB])
+        // No record: the membership alone, as before.
+        #expect(m.entryPayload(record: nil) == m.encoded() && m.entryPayload(record: []) == m.encoded())
+        #expect(try Membership.decodeEntry(m.encoded()).record == nil)
+    }
+
+    @Test func aRecordOutOfBoundsOrFormIsRefused() {
+        let m = Membership(voters: [1]).encoded()
+        #expect(throws: WireError(.lengthOverLimit(length: 257, limit: 256), at: 4, field: "membership record")) {
+            try Membership.decodeEntry(m + [0x81, 0x02] + [UInt8](repeating: 0, count: 257))
+        }
+        #expect(throws: WireError(.valueOutOfRange(0), at: 4, field: "membership record")) { try Membership.decodeEntry(m + [0]) }
+        #expect(throws: WireError(.truncated, at: 5, field: "membership record")) { try Membership.decodeEntry(m + [3, 1]) }
+        #expect(throws: WireError(.trailingBytes(count: 1), at: 6, field: "membership entry")) { try Membership.decodeEntry(m + [1, 1, 9]) }
+    }
+
+    /// Any bytes: the entry decoder rejects them with a WireError or decodes the one form
+    /// that encodes back to them (what the Wire fuzzers check for Wire's decoders).
+    @Test func randomEntryPayloadsNeverTrapAndDecodeCanonically() {
+        var rng = SeededRandom(seed: 11)
+        let valid = Membership(voters: [1, 2, 3], learners: [7]).entryPayload(record: [1, 2, 3])
+        for round in 0..<20_000 {
+            var bytes: [UInt8]
+            if round % 2 == 0 {
+                bytes = (0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            } else {
+                // Mutations of a valid payload: the interesting inputs are near it.
+                bytes = valid
+                let at = Int.random(in: 0..<bytes.count, using: &rng)
+                bytes[at] = UInt8.random(in: 0...255, using: &rng)
+                if Bool.random(using: &rng) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count, using: &rng))) }
+            }
+            guard let decoded = try? Membership.decodeEntry(bytes) else { continue }
+            #expect(decoded.membership.entryPayload(record: decoded.record) == bytes, "\(Hex.string(bytes))")
+        }
+    }
+
+    @Test func theLeaderAppendsTheRecordWithTheChangeAndEveryNodeTakesTheMembership() {
+        var c = TestCluster([1, 2, 3])
+        c.campaign(1)
+        c.addNode(4, voters: [1, 2, 3])
+        #expect(c[1].changeMembership(.addLearner(4), record: [UInt8](repeating: 1, count: 257)) == .dropped(.invalidChange))
+        #expect(c[1].changeMembership(.addLearner(4), record: [5, 6]) == .appended(index: 2, term: 1))
+        c.settle()
+        c.tickAll(3)
+        for id: NodeID in [1, 2, 3, 4] {
+            #expect(c[id].membership == Membership(voters: [1, 2, 3], learners: [4]), "node \(id)")
+            let entry = c[id].entries.last { $0.kind == .membership }
+            #expect(entry.flatMap { try? Membership.decodeEntry($0.payload).record } == [5, 6], "node \(id)")
         }
     }
 }

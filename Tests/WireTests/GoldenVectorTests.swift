@@ -31,6 +31,7 @@ import Testing
             #expect(try Payload.decode(parts.body) == ms)
         case .decision(let d): #expect(try DecisionEntry.decode(pinned) == d)
         case .outcome(let o): #expect(try OutcomeEntry.decode(pinned) == o)
+        case .memberRecord(let r): #expect(try MemberRecord.decode(pinned) == r)
         case .initiation(let m):
             #expect(pinned.count == HandshakeInitiation.size && DatagramKind.of(pinned) == .initiation)
             #expect(try HandshakeInitiation.decode(pinned) == m)

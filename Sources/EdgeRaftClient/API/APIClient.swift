@@ -67,6 +67,21 @@ public struct APIClient: Sendable {
         try await call(.GET, "/v1/cluster", body: nil, expecting: ClusterView.self)
     }
 
+    /// Adds a node (a learner unless `voter`); answered once the change is committed.
+    public func addMember(_ body: MemberBody) async throws(APIClientError) -> MemberView {
+        let encoded: [UInt8]
+        do { encoded = Array(try JSONEncoder().encode(body)) } catch { throw .unexpectedResponse(status: 0, reason: "cannot encode the request: \(error)") }
+        return try await call(.POST, "/v1/members", body: encoded, expecting: MemberView.self)
+    }
+
+    public func promoteMember(id: UInt16) async throws(APIClientError) -> MemberView {
+        try await call(.POST, "/v1/members/\(id)/promote", body: nil, expecting: MemberView.self)
+    }
+
+    public func removeMember(id: UInt16) async throws(APIClientError) -> MemberView {
+        try await call(.DELETE, "/v1/members/\(id)", body: nil, expecting: MemberView.self)
+    }
+
     public func health() async throws(APIClientError) -> HealthView {
         try await call(.GET, "/v1/health", body: nil, expecting: HealthView.self)
     }

@@ -136,6 +136,7 @@ public enum WireInspector {
         case .deployResult(let m): return String(describing: m)
         case .deployTransfer(let m): return String(describing: m)
         case .deployAck(let m): return String(describing: m)
+        case .memberChange(let m): return String(describing: m)
         case .sequence(let m): return "Sequence #\(m.number) (the next frame is reliable)"
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Wire
 
 /// What each route does: HTTP and JSON in, one `ClientGateway` call, JSON out. Nothing
 /// here decides anything; errors are thrown as `APIError`s.
@@ -39,6 +40,36 @@ struct ClientAPIHandlers: Sendable {
         case .health:
             let cluster = try await answer(await call.run { [gateway] in await gateway.clusterStatus() })
             return try json(.ok, HealthView(status: "ok", node: cluster.node))
+        case .addMember:
+            var request = request
+            let change = try await MemberBodyValidation.decode(try await body(of: &request)).mapError(APIError.init).get()
+            return try json(.created, try await changeMember(change))
+        case .promoteMember:
+            return try json(.ok, try await changeMember(.promote(try memberID(context))))
+        case .removeMember:
+            return try json(.ok, try await changeMember(.remove(try memberID(context))))
+        }
+    }
+
+    private func changeMember(_ change: MemberChange) async throws -> MemberView {
+        try await answer(await call.run { [gateway] in await gateway.changeMember(change) }).answerOrThrow()
+    }
+
+    private func memberID(_ context: BasicRequestContext) throws(APIError) -> NodeID {
+        do throws(GatewayError) {
+            return try MemberBodyValidation.nodeID(path: context.parameters.get("id") ?? "")
+        } catch {
+            throw APIError(error)
+        }
+    }
+
+    private func body(of request: inout Request) async throws -> Data {
+        do {
+            return Data(try await request.collectBody(upTo: maxBodyBytes).readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.tooLarge(limit: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge(limit: maxBodyBytes)
         }
     }
 

@@ -2,7 +2,7 @@
 /// test that checks the server against `docs/api.yaml`.
 public enum ClientAPIRoutes {
     public enum Endpoint: String, Sendable, CaseIterable {
-        case deploy, listServices, getService, undeploy, cluster, health
+        case deploy, listServices, getService, undeploy, cluster, health, addMember, promoteMember, removeMember
     }
 
     public struct Route: Sendable, Equatable {
@@ -27,6 +27,13 @@ public enum ClientAPIRoutes {
         Route(endpoint: .undeploy, method: "DELETE", path: "/v1/services/{name}", needsToken: true,
               statuses: [200, 400, 401, 404, 409, 500, 502, 503, 504]),
         Route(endpoint: .cluster, method: "GET", path: "/v1/cluster", needsToken: true, statuses: [200, 401, 500, 503, 504]),
+        Route(endpoint: .addMember, method: "POST", path: "/v1/members", needsToken: true,
+              statuses: [201, 400, 401, 409, 413, 500, 503, 504]),
+        Route(endpoint: .promoteMember, method: "POST", path: "/v1/members/{id}/promote", needsToken: true,
+              statuses: [200, 400, 401, 404, 409, 500, 503, 504]),
+        Route(endpoint: .removeMember, method: "DELETE", path: "/v1/members/{id}", needsToken: true,
+              statuses: [200, 400, 401, 404, 409, 500, 503, 504]),
+        // Health stays last: `route(_:)` falls back to it.
         Route(endpoint: .health, method: "GET", path: "/v1/health", needsToken: false, statuses: [200, 500, 503, 504]),
     ]
 

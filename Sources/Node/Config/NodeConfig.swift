@@ -91,6 +91,10 @@ public struct NodeConfig: Equatable, Sendable {
     public var heartbeatTicks: Int = 1
     /// [can-lead] false for a weak node that votes but never campaigns.
     public var canLead: Bool = true
+    /// [join] This node joins a running cluster: it is not one of the members the cluster
+    /// started with (the peers are), so it starts outside the membership, receives the log
+    /// once `edgeraft member add` adds it, and votes once promoted.
+    public var join: Bool = false
     /// [metric] `cpu` | `memory` | `weighted` with [cpu-weight] 0…1000 ‰. Cluster-wide.
     public var metric: LoadMetric = .cpu
     /// [max-report-age-ms] Cluster-wide: a report older than this is stale.
@@ -122,4 +126,6 @@ public struct NodeConfig: Equatable, Sendable {
 
     /// Every member's id, this node's included, ascending.
     public var memberIDs: [NodeID] { (peers.map(\.id) + [nodeID]).sorted() }
+    /// The voters the cluster started with: the peers alone for a joining node.
+    public var initialVoters: [NodeID] { join ? peers.map(\.id).sorted() : memberIDs }
 }

@@ -6,7 +6,7 @@ public enum NodeConfigKeys {
     public static let topLevel = [
         "node-id", "cluster-id", "listen", "peers", "private-key", "cluster-key-file", "insecure",
         "data-dir", "gateway", "mode", "idle-ms", "tick-ms", "election-ticks", "heartbeat-ticks",
-        "can-lead", "metric", "cpu-weight", "max-report-age-ms", "sample-ms", "load", "load-file",
+        "can-lead", "join", "metric", "cpu-weight", "max-report-age-ms", "sample-ms", "load", "load-file",
         "engine", "link", "log-level", "test-lie-placement",
     ]
     public static let gateway = [

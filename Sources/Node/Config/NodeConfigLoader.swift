@@ -423,6 +423,10 @@ struct ConfigDecoder {
         let engine = name("engine", allowed: NodeConfig.EngineKind.allCases.map(\.rawValue)).flatMap(NodeConfig.EngineKind.init(rawValue:)) ?? .process
         let logLevel = name("log-level", allowed: NodeConfigKeys.logLevels) ?? "info"
         let canLead = boolean("can-lead") ?? true
+        let join = boolean("join") ?? false
+        if join, peers?.isEmpty == true, let setting = given("join") {
+            problems.append(.notApplicable(key: "join", source: setting.source, reason: "needs the running members as peers: a node joins a cluster through them"))
+        }
         let testLiePlacement = boolean("test-lie-placement") ?? false
         let gateway = decodeGateway()
 
@@ -437,6 +441,7 @@ struct ConfigDecoder {
         config.electionTicks = electionTicks
         config.heartbeatTicks = heartbeatTicks
         config.canLead = canLead
+        config.join = join
         config.metric = metric
         config.maxReportAgeMillis = UInt32(maxReportAge)
         config.samplePeriodMillis = UInt64(sample)

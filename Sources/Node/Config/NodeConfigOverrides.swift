@@ -24,6 +24,7 @@ public struct NodeConfigOverrides: Equatable, Sendable {
     public var electionTicks: Int?
     public var heartbeatTicks: Int?
     public var canLead: Bool?
+    public var join: Bool?
     public var metric: String?
     public var cpuWeight: Int?
     public var maxReportAgeMillis: Int?
@@ -62,6 +63,7 @@ public struct NodeConfigOverrides: Equatable, Sendable {
         add("election-ticks", electionTicks.map(Value.number))
         add("heartbeat-ticks", heartbeatTicks.map(Value.number))
         add("can-lead", canLead.map(Value.flag))
+        add("join", join.map(Value.flag))
         add("metric", metric.map(Value.text))
         add("cpu-weight", cpuWeight.map(Value.number))
         add("max-report-age-ms", maxReportAgeMillis.map(Value.number))

@@ -45,6 +45,7 @@ extension NodeConfig {
             pair("election-ticks", number(electionTicks)),
             pair("heartbeat-ticks", number(heartbeatTicks)),
             pair("can-lead", flag(canLead)),
+            pair("join", flag(join)),
         ]
         switch metric {
         case .cpu: pairs.append(pair("metric", text("cpu")))

@@ -18,6 +18,10 @@ public struct DaemonGateway: ClientGateway {
         await daemon.undeploy(service: service)
     }
 
+    public func changeMember(_ change: MemberChange) async -> Result<MemberView, GatewayError> {
+        await daemon.changeMember(change)
+    }
+
     public func services() async -> [ServiceView] {
         await daemon.read { $0.serviceViews } ?? []
     }
@@ -30,7 +34,9 @@ public struct DaemonGateway: ClientGateway {
         let clusterID = daemon.clusterID
         let roster = daemon.roster
         var view = await daemon.read { core in
-            core.clusterView(clusterID: clusterID, addresses: roster, now: MonotonicClock.nowMicros())
+            // The configured addresses, then the log's roster (members added since).
+            let addresses = core.roster.reduce(into: roster) { $0[$1.key] = $1.value.addressText }
+            return core.clusterView(clusterID: clusterID, addresses: addresses, now: MonotonicClock.nowMicros())
         } ?? ClusterView(node: 0, clusterId: clusterID, mode: "", role: "stopping", leader: nil, term: 0, commitIndex: 0, appliedIndex: 0, members: [])
         for index in view.members.indices where view.members[index].id != view.node {
             view.members[index].link = daemon.linkView(for: view.members[index].id)

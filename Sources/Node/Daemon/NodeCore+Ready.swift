@@ -11,6 +11,11 @@ extension NodeCore {
     /// The shell persisted `ready` (in `persistMicros`); now it may be acted on.
     public mutating func readyPersisted(_ ready: Ready, persistMicros: UInt64, now: UInt64) -> [NodeEffect] {
         var effects: [NodeEffect] = []
+        // Before the messages: a member added by this Ready must be in Transport's roster
+        // when the leader's first append to it goes out.
+        if rosterMembership != raft.membership || ready.entriesToPersist.contains(where: { $0.kind == .membership }) {
+            effects += refreshRoster()
+        }
         for entry in ready.entriesToPersist where entry.kind == .decision {
             if let id = decisionRequest[entry.index], leading[id] != nil { leading[id]?.timings.writeLog = persistMicros }
         }
@@ -103,6 +108,7 @@ extension NodeCore {
         outcomeGateways = outcomeGateways.filter { awaitingOutcome[$0.key] != nil }
         effects += completeHeldRequests(now: now)
         effects += completeUndeploys()
+        effects += driveMemberChange(now: now)
         return effects
     }
 }

@@ -83,13 +83,22 @@ public struct NodeCore: Sendable {
     var outcomeGateways: [UInt64: Set<NodeID>] = [:]
     var alarms = 0
 
-    public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler) {
+    /// The roster from the configuration, and the one in force (`LiveRoster`): Transport's.
+    let configuredRoster: [NodeID: RosterEntry]
+    public internal(set) var roster: [NodeID: RosterEntry]
+    /// The membership the roster was last derived for (nil: not yet derived).
+    var rosterMembership: Membership?
+    var heldMemberChange: HeldMemberChange?
+
+    public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler, roster: [NodeID: RosterEntry] = [:]) {
         self.settings = settings
         self.raft = raft
         self.sampler = sampler
-        // Membership changes through the log are not implemented yet: the members are the
-        // configured roster, the same on every node.
-        self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership.members))
+        self.configuredRoster = roster
+        self.roster = roster
+        // The members before the first entry; the service set follows the committed
+        // membership entries from there as it applies the log.
+        self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership(asOf: raft.snapshotPosition.index).members))
         self.sentReports = SentReports(retentionMillis: UInt64(settings.policy.maxReportAgeMillis))
     }
 
@@ -122,6 +131,8 @@ public struct NodeCore: Sendable {
         effects += driveLeading(now: now)
         effects += driveOwedOutcomes(now: now)
         effects += driveUndeploys(now: now)
+        if rosterMembership == nil { effects += refreshRoster() }
+        effects += driveMemberChange(now: now)
         return effects
     }
 
@@ -178,6 +189,8 @@ public struct NodeCore: Sendable {
             return acceptTransfer(transfer, from: peer, now: now)
         case .deployAck(let ack):
             return acknowledged(ack, by: peer, now: now)
+        case .memberChange(let change):
+            return memberChangeArrived(change, from: peer, now: now)
         case .ack, .fragment, .sequence:
             // Transport's own frames never reach the node.
             return []

@@ -16,6 +16,7 @@ public final class NodeDaemon: @unchecked Sendable {
         case message(NodeID, Message, at: UInt64)
         case deploy(DeployRequest, elabMicros: UInt64, CheckedContinuation<Result<ServiceView, GatewayError>, Never>)
         case undeploy(String, CheckedContinuation<Result<ServiceView, GatewayError>, Never>)
+        case memberChange(MemberChange, CheckedContinuation<Result<MemberView, GatewayError>, Never>)
         case query(@Sendable (NodeCore) -> Void)
         case givenUp(NodeID, handle: UInt64)
     }
@@ -32,6 +33,7 @@ public final class NodeDaemon: @unchecked Sendable {
     // Owned by the loop thread.
     private var core: NodeCore
     private var waiting: [ClientTicket: CheckedContinuation<Result<ServiceView, GatewayError>, Never>] = [:]
+    private var waitingMembers: [ClientTicket: CheckedContinuation<Result<MemberView, GatewayError>, Never>] = [:]
     private var nextTicket: ClientTicket = 1
     private var samplingFailed = false
     private var lastRole: (role: RaftNode.Role, leader: NodeID?, term: UInt64)?
@@ -100,6 +102,14 @@ public final class NodeDaemon: @unchecked Sendable {
     public func undeploy(service: String) async -> Result<ServiceView, GatewayError> {
         await withCheckedContinuation { continuation in
             if !push(.undeploy(service, continuation)) {
+                continuation.resume(returning: .failure(.unavailable("the node is shutting down; retry at another gateway")))
+            }
+        }
+    }
+
+    public func changeMember(_ change: MemberChange) async -> Result<MemberView, GatewayError> {
+        await withCheckedContinuation { continuation in
+            if !push(.memberChange(change, continuation)) {
                 continuation.resume(returning: .failure(.unavailable("the node is shutting down; retry at another gateway")))
             }
         }
@@ -175,6 +185,12 @@ public final class NodeDaemon: @unchecked Sendable {
             waiting[ticket] = continuation
             perform(core.submitUndeploy(ticket, service: service, now: now))
             processReady()
+        case .memberChange(let change, let continuation):
+            let ticket = nextTicket
+            nextTicket += 1
+            waitingMembers[ticket] = continuation
+            perform(core.submitMemberChange(ticket, change, now: now))
+            processReady()
         case .query(let body):
             body(core)
         case .givenUp(let peer, let handle):
@@ -245,6 +261,12 @@ public final class NodeDaemon: @unchecked Sendable {
                 if !engine.inspect(matching: labels).isEmpty { engine.stop(service: service, nowMillis: MonotonicClock.nowMicros() / 1000) }
             case .reply(let ticket, let result):
                 waiting.removeValue(forKey: ticket)?.resume(returning: result)
+            case .replyMember(let ticket, let result):
+                waitingMembers.removeValue(forKey: ticket)?.resume(returning: result)
+            case .roster(.add(let peer, let entry)):
+                endpoint.addPeer(peer, at: entry.address, publicKey: entry.publicKey)
+            case .roster(.revoke(let peer)):
+                endpoint.revoke(peer)
             case .recordPhases(let requestID, let service, let node, let index, let phases):
                 phaseLog?.append(requestID: requestID, service: service, node: node, logIndex: index, phases: phases, logger: logger)
             case .log(let level, let message):
@@ -270,11 +292,18 @@ public final class NodeDaemon: @unchecked Sendable {
         for case .undeploy(_, let continuation) in pending {
             continuation.resume(returning: .failure(.unavailable("the node is shutting down; retry the request")))
         }
+        for case .memberChange(_, let continuation) in pending {
+            continuation.resume(returning: .failure(.unavailable("the node is shutting down; retry the change")))
+        }
         for case .query(let body) in pending { body(core) }
         for continuation in waiting.values {
             continuation.resume(returning: .failure(.unavailable("the node is shutting down; retry the request (same request id)")))
         }
         waiting = [:]
+        for continuation in waitingMembers.values {
+            continuation.resume(returning: .failure(.unavailable("the node is shutting down; check `edgeraft status`, then retry the change")))
+        }
+        waitingMembers = [:]
         if stopServicesOnExit, let process = engine as? ProcessEngine { process.stopAll() }
     }
 }

@@ -76,6 +76,7 @@ public enum NodeDaemonLauncher {
         }
 
         var peers: [NodeID: TransportEndpoint.PeerEntry] = [:]
+        var roster: [NodeID: RosterEntry] = [:]
         var addresses: [NodeID: String] = [config.nodeID: config.listen]
         for peer in config.peers {
             let address: SocketAddress
@@ -92,6 +93,9 @@ public enum NodeDaemonLauncher {
                 throw StartError(description: "peer \(peer.id) has no public-key (needed unless insecure)")
             }
             peers[peer.id] = TransportEndpoint.PeerEntry(address: address, publicKey: key)
+            do { roster[peer.id] = try RosterEntry(address: peer.address, publicKey: key) } catch {
+                throw StartError(description: "peer \(peer.id): \(error)")
+            }
             addresses[peer.id] = peer.address
         }
         let listen: SocketAddress
@@ -107,7 +111,7 @@ public enum NodeDaemonLauncher {
         }
         for note in recovered.notes { logger.notice("recovery: \(note)") }
 
-        var raftConfig = RaftConfig(id: config.nodeID, voters: config.memberIDs)
+        var raftConfig = RaftConfig(id: config.nodeID, voters: config.initialVoters)
         raftConfig.electionTicks = config.electionTicks
         raftConfig.heartbeatTicks = config.heartbeatTicks
         raftConfig.canLead = config.canLead
@@ -134,7 +138,7 @@ public enum NodeDaemonLauncher {
         var settings = NodeCore.Settings(me: config.nodeID, mode: config.mode, tickMicros: config.tickMillis * 1000, policy: policy)
         settings.liePlacement = config.testLiePlacement
         if let gateway = config.gateway { settings.requestTimeoutMicros = gateway.requestTimeoutMillis * 1000 }
-        var core = NodeCore(settings: settings, raft: raft, sampler: sampler)
+        var core = NodeCore(settings: settings, raft: raft, sampler: sampler, roster: roster)
         core.wallOffsetMicros = Int64(bitPattern: WallClock.nowMicros() &- MonotonicClock.nowMicros())
 
         let engine: any ContainerEngine

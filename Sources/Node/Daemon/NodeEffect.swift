@@ -18,6 +18,10 @@ public enum NodeEffect: Equatable, Sendable {
     /// One line of the node's phase-timing CSV.
     case recordPhases(requestID: UInt64, service: String, node: NodeID, logIndex: UInt64, phases: PhaseTable)
     case log(NodeLogLevel, String)
+    /// Change Transport's roster (the log added, promoted or removed a member).
+    case roster(RosterChange)
+    /// Answer a client's membership change.
+    case replyMember(ClientTicket, Result<MemberView, GatewayError>)
 }
 
 public enum NodeLogLevel: Equatable, Sendable {

@@ -28,6 +28,8 @@ public protocol ClientGateway: Sendable {
     func deploy(_ request: DeployRequest, elabMicros: UInt64) async -> Result<ServiceView, GatewayError>
     /// Stops a service everywhere and removes it from the service set.
     func undeploy(service: String) async -> Result<ServiceView, GatewayError>
+    /// Adds, promotes or removes a member; returns once the change is committed here (or fails).
+    func changeMember(_ change: MemberChange) async -> Result<MemberView, GatewayError>
     func services() async -> [ServiceView]
     func service(named name: String) async -> ServiceView?
     func clusterStatus() async -> ClusterView

@@ -1,3 +1,4 @@
+import Raft
 import Wire
 
 /// The replicated state every node builds by applying committed entries in log order:
@@ -13,7 +14,9 @@ public struct ServiceSet: Sendable {
 
     /// The cluster's members: a decision quoting a load for any other node is refused (a
     /// leader could otherwise invent an idle node and send a service nowhere). nil: not checked.
-    public let members: Set<NodeID>?
+    /// Follows the committed membership entries, applied in log order like everything else,
+    /// so every node judges a decision against the same members.
+    public private(set) var members: Set<NodeID>?
 
     public init(me: NodeID, policy: PlacementPolicy, members: Set<NodeID>? = nil) {
         self.me = me
@@ -37,7 +40,12 @@ public struct ServiceSet: Sendable {
         guard index > appliedIndex else { return [] }
         appliedIndex = index
         switch entry.kind {
-        case .noop, .membership:
+        case .noop:
+            return []
+        case .membership:
+            if members != nil, let membership = try? Membership.decodeEntry(entry.payload).membership {
+                members = Set(membership.members)
+            }
             return []
         case .decision:
             do throws(WireError) {

@@ -70,6 +70,32 @@ public struct Membership: Equatable, Sendable, Hashable {
         return Membership(voters: voters, learners: learners)
     }
 
+    /// Most bytes of the opaque record a membership entry may carry after the membership.
+    public static let maxRecordBytes = 256
+
+    /// A membership entry's payload: this membership, then — for a change that adds a node —
+    /// the application's record of it (opaque here, 1…`maxRecordBytes` bytes), so that
+    /// what the application needs about the node is decided atomically with the change.
+    public func entryPayload(record: [UInt8]? = nil) -> [UInt8] {
+        var out = encoded()
+        if let record, !record.isEmpty { out.appendLengthPrefixed(record) }
+        return out
+    }
+
+    /// Decodes a membership entry's payload: the membership, then, iff bytes remain, a
+    /// record `bytes(maxRecordBytes)` that is not empty (docs/wire-format.md §6.3).
+    public static func decodeEntry(_ bytes: [UInt8]) throws(WireError) -> (membership: Membership, record: [UInt8]?) {
+        try bytes.withWireReader { (reader) throws(WireError) -> (membership: Membership, record: [UInt8]?) in
+            let membership = try decode(from: &reader)
+            guard reader.remaining > 0 else { return (membership, nil) }
+            let lengthAt = reader.offset
+            let record = try reader.readLengthPrefixedBytes("membership record", limit: maxRecordBytes)
+            guard !record.isEmpty else { throw WireError(.valueOutOfRange(0), at: lengthAt, field: "membership record") }
+            try reader.expectEnd("membership entry")
+            return (membership, record)
+        }
+    }
+
     public static func decode(_ bytes: [UInt8]) throws(WireError) -> Membership {
         try bytes.withWireReader { (reader) throws(WireError) -> Membership in
             let membership = try decode(from: &reader)

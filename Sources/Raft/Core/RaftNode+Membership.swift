@@ -4,13 +4,15 @@ import Wire
 /// is in the log (committed or not), undone if that entry is cut.
 extension RaftNode {
     /// Proposes one change; only the leader takes it, and only when no other is pending.
-    public mutating func changeMembership(_ change: MembershipChange) -> ProposalOutcome {
+    /// `record` (at most `Membership.maxRecordBytes`) rides in the change's entry, opaque.
+    public mutating func changeMembership(_ change: MembershipChange, record: [UInt8]? = nil) -> ProposalOutcome {
         if storageHasFailed { return .dropped(.storageFailed) }
         guard role == .leader else { return .dropped(.notLeader) }
         guard transferee == nil else { return .dropped(.transferring) }
         guard membershipIndex <= commitIndex else { return .dropped(.changeInProgress) }
-        guard let next = membership.applying(change), !next.voters.isEmpty else { return .dropped(.invalidChange) }
-        let index = appendLocal(kind: .membership, payload: next.encoded())
+        guard let next = membership.applying(change), !next.voters.isEmpty,
+              (record?.count ?? 0) <= Membership.maxRecordBytes else { return .dropped(.invalidChange) }
+        let index = appendLocal(kind: .membership, payload: next.entryPayload(record: record))
         idleElapsed = 0
         broadcastAppend()
         maybeCommit()
@@ -18,9 +20,9 @@ extension RaftNode {
     }
 
     /// The newest membership entry at or before `index`, else the snapshot's.
-    func membership(asOf index: UInt64) -> Membership {
+    public func membership(asOf index: UInt64) -> Membership {
         for entry in log.entries.reversed() where entry.index <= index && entry.kind == .membership {
-            if let m = try? Membership.decode(entry.payload) { return m }
+            if let m = try? Membership.decodeEntry(entry.payload).membership { return m }
         }
         return snapshotMembership
     }
@@ -28,7 +30,7 @@ extension RaftNode {
     /// Finds the membership in force from the log.
     mutating func recomputeMembership() {
         for entry in log.entries.reversed() where entry.kind == .membership {
-            if let m = try? Membership.decode(entry.payload) {
+            if let m = try? Membership.decodeEntry(entry.payload).membership {
                 membership = m
                 membershipIndex = entry.index
                 return

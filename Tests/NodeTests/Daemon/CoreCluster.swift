@@ -20,25 +20,57 @@ final class CoreCluster {
     private var nextTicket: ClientTicket = 1
     /// Nodes whose messages are dropped (both ways).
     var isolated: Set<NodeID> = []
+    /// Each node's Transport roster as its `.roster` effects left it (Transport refuses
+    /// datagrams from a node outside it, as `TransportEndpoint.revoke` makes it do).
+    var rosters: [NodeID: Set<NodeID>] = [:]
+    var rosterChanges: [NodeID: [RosterChange]] = [:]
+    var memberReplies: [ClientTicket: Result<MemberView, GatewayError>] = [:]
+    /// Messages the receiver's roster refused, as (from, to).
+    var refused: [(NodeID, NodeID)] = []
+    private let mode: NodeConfig.Mode
+    private let seed: UInt64
 
     init(size: Int, mode: NodeConfig.Mode, loads: [NodeID: InjectedLoad] = [:], lie: Set<NodeID> = [], seed: UInt64 = 1) {
+        self.mode = mode
+        self.seed = seed
         let ids = (1...size).map { NodeID($0) }
         for id in ids {
-            var config = RaftConfig(id: id, voters: ids)
-            config.seed = seed
-            switch mode {
-            case .stable: config.mode = .stable
-            case .onDemand(let idle): config.mode = .onDemand(idleTicks: Int(idle / 10))
-            }
-            let load = loads[id] ?? InjectedLoad(cpuBusyPermille: 500, memoryUsedMiB: 1_000)
-            var settings = NodeCore.Settings(me: id, mode: mode, tickMicros: 10_000, policy: PlacementPolicy())
-            settings.liePlacement = lie.contains(id)
-            var core = NodeCore(settings: settings, raft: RaftNode(config: config), sampler: WorkloadSampler(source: .injected(load), periodMillis: 100, metric: .cpu))
-            let clock = ClockBox()
-            core.clock = { clock.value }
-            cores[id] = core
-            engines[id] = DryRunEngine()
+            addCore(id, voters: ids, load: loads[id], lie: lie.contains(id))
         }
+    }
+
+    static func address(_ id: NodeID) -> RosterEntry {
+        // swiftlint:disable:next force_try
+        try! RosterEntry(address: "127.0.0.1:\(7000 + Int(id))", publicKey: nil)
+    }
+
+    /// A node with `voters` as the cluster's initial members (without itself: a joining node).
+    func addCore(_ id: NodeID, voters ids: [NodeID], load: InjectedLoad? = nil, lie: Bool = false) {
+        var config = RaftConfig(id: id, voters: ids)
+        config.seed = seed
+        switch mode {
+        case .stable: config.mode = .stable
+        case .onDemand(let idle): config.mode = .onDemand(idleTicks: Int(idle / 10))
+        }
+        let load = load ?? InjectedLoad(cpuBusyPermille: 500, memoryUsedMiB: 1_000)
+        var settings = NodeCore.Settings(me: id, mode: mode, tickMicros: 10_000, policy: PlacementPolicy())
+        settings.liePlacement = lie
+        let roster = Dictionary(uniqueKeysWithValues: ids.filter { $0 != id }.map { ($0, Self.address($0)) })
+        var core = NodeCore(
+            settings: settings, raft: RaftNode(config: config), sampler: WorkloadSampler(source: .injected(load), periodMillis: 100, metric: .cpu),
+            roster: roster)
+        let clock = ClockBox()
+        core.clock = { clock.value }
+        cores[id] = core
+        engines[id] = DryRunEngine()
+        rosters[id] = Set(roster.keys)
+    }
+
+    func submitMemberChange(at gateway: NodeID, _ change: MemberChange) -> ClientTicket {
+        let ticket = nextTicket
+        nextTicket += 1
+        perform(gateway, cores[gateway]!.submitMemberChange(ticket, change, now: now))
+        return ticket
     }
 
     final class ClockBox: @unchecked Sendable { var value: UInt64 = 0 }
@@ -74,6 +106,10 @@ final class CoreCluster {
         inFlight.removeAll { $0.at <= now }
         for delivery in due {
             guard !isolated.contains(delivery.from), !isolated.contains(delivery.to) else { continue }
+            guard rosters[delivery.to]?.contains(delivery.from) == true else {
+                refused.append((delivery.from, delivery.to))
+                continue
+            }
             let effects = cores[delivery.to]!.receive(from: delivery.from, delivery.message, now: now)
             perform(delivery.to, effects)
         }
@@ -112,6 +148,14 @@ final class CoreCluster {
                     phases[requestID] = table
                 case .log(_, let text):
                     logs[id, default: []].append(text)
+                case .roster(let change):
+                    rosterChanges[id, default: []].append(change)
+                    switch change {
+                    case .add(let peer, _): rosters[id, default: []].insert(peer)
+                    case .revoke(let peer): rosters[id, default: []].remove(peer)
+                    }
+                case .replyMember(let ticket, let result):
+                    memberReplies[ticket] = result
                 }
             }
         }

@@ -8,6 +8,7 @@ enum GoldenSamples {
         case datagram(DatagramHeader, [Message])
         case decision(DecisionEntry)
         case outcome(OutcomeEntry)
+        case memberRecord(MemberRecord)
         case initiation(HandshakeInitiation)
         case response(HandshakeResponse)
         case cookieReply(CookieReply)
@@ -22,6 +23,7 @@ enum GoldenSamples {
             case .datagram(let h, let ms): return DatagramParts.encodePlain(header: h, messages: ms)
             case .decision(let d): return d.encoded()
             case .outcome(let o): return o.encoded()
+            case .memberRecord(let r): return r.encoded()
             case .initiation(let m): return m.encode()
             case .response(let m): return m.encode()
             case .cookieReply(let m): return m.encode()
@@ -48,6 +50,8 @@ enum GoldenSamples {
     }
 
     static let entry100 = LogEntry(term: 5, kind: .decision, payload: [UInt8](repeating: 0xA5, count: 100))
+
+    static let memberRecord = MemberRecord(node: 7, address: "192.168.1.17:7007", publicKey: (0..<32).map { UInt8(0x40 + $0) })
 
     static func packet(_ n: UInt64) -> PacketNumber { PacketNumber(n) ?? .max }
 
@@ -80,6 +84,8 @@ enum GoldenSamples {
         ("deploy-ack-failed", .frame(.deployAck(DeployAck(requestID: 77, logIndex: 1_000_000, status: .failed(reason: "image not found"), handlingMicros: 80_000)), compression: nil)),
         ("fragment", .frame(.fragment(Fragment(messageID: 9, index: 1, count: 3, data: Array(repeating: 0x5A, count: 24))), compression: nil)),
         ("sequence", .frame(.sequence(MessageSequence(number: 300)), compression: nil)),
+        ("member-change-add", .frame(.memberChange(.add(memberRecord, voter: false)), compression: nil)),
+        ("member-change-remove", .frame(.memberChange(.remove(7)), compression: nil)),
         ("payload-sequenced-vote", .payload([.sequence(MessageSequence(number: 4)), .requestVote(RequestVote(term: 5, lastLogIndex: 1_000_000, lastLogTerm: 4))])),
         ("payload-ack-and-heartbeat", .payload([
             .ack(AckFrame(ranges: [AckRange(7, 9)], delayMicros: 300)!),
@@ -103,6 +109,7 @@ enum GoldenSamples {
             loads: [NodeLoad(node: 1, report: report), NodeLoad(node: 4, report: WorkloadReport(
                 cpuBusyPermille: 120, memoryUsedMiB: 400, loadPermille: 150, freeCPUMillicores: 3500, freeMemoryMiB: 3600, sampleAgeMillis: 40))],
             pending: [PendingLoad(node: 4, cpuMillicores: 500, memoryMiB: 256, services: 2)]))),
+        ("member-record", .memberRecord(memberRecord)),
         ("outcome-entry", .outcome(OutcomeEntry(requestID: 77, decisionIndex: 1_000_000, node: 4, status: .running, timestampMicros: 1_795_000_001_000_000))),
     ]
 }

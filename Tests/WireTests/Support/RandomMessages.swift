@@ -142,6 +142,16 @@ struct RandomMessages {
             return .deployAck(DeployAck(requestID: number(), logIndex: term(), status: status(), handlingMicros: number()))
         case .sequence:
             return .sequence(MessageSequence(number: number()))
+        case .memberChange:
+            switch count(2) {
+            case 0:
+                let record = MemberRecord(
+                    node: NodeID(truncatingIfNeeded: number(max: UInt64(NodeID.max))), address: text(16),
+                    publicKey: bool() ? (0..<MemberRecord.publicKeyBytes).map { _ in UInt8.random(in: 0...255, using: &rng) } : nil)
+                return .memberChange(.add(record, voter: bool()))
+            case 1: return .memberChange(.promote(NodeID(truncatingIfNeeded: number(max: UInt64(NodeID.max)))))
+            default: return .memberChange(.remove(NodeID(truncatingIfNeeded: number(max: UInt64(NodeID.max)))))
+            }
         case .fragment:
             let total = 1 + count(limits.maxFragmentsPerMessage - 1)
             return .fragment(Fragment(messageID: number(), index: count(total - 1), count: total, data: bytes(limits.maxFragmentBytes)))

@@ -99,7 +99,6 @@ public struct NodeCore: Sendable {
         // The members before the first entry; the service set follows the committed
         // membership entries from there as it applies the log.
         self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership(asOf: raft.snapshotPosition.index).members))
-        self.sentReports = SentReports(retentionMillis: UInt64(settings.policy.maxReportAgeMillis))
     }
 
     /// Misquoted-load alarms raised so far (a follower's own load quoted wrongly).

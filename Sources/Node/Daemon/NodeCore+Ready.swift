@@ -104,7 +104,7 @@ extension NodeCore {
             }
             if record.status == .running || !record.status.isActive { awaitingOutcome[id] = nil }
         }
-        raft.retirementHeld = !awaitingOutcome.isEmpty
+        raft.retirementHeld = holdsLeadership
         outcomeGateways = outcomeGateways.filter { awaitingOutcome[$0.key] != nil }
         effects += completeHeldRequests(now: now)
         effects += completeUndeploys()

@@ -101,6 +101,12 @@ public struct NodeCore: Sendable {
         self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership(asOf: raft.snapshotPosition.index).members))
     }
 
+    /// On-demand mode: the leader stays while a request it leads is undecided (a new
+    /// leader waits for reports before it may answer "no node fits"; retiring first made
+    /// every election start that wait again, and the client never got its answer) or its
+    /// outcome is not in the log yet (so the outcome needs no election of its own).
+    var holdsLeadership: Bool { !awaitingOutcome.isEmpty || !leading.isEmpty }
+
     /// Misquoted-load alarms raised so far (a follower's own load quoted wrongly).
     public var misquoteAlarms: Int { alarms }
 
@@ -117,7 +123,7 @@ public struct NodeCore: Sendable {
         var effects: [NodeEffect] = []
         if nextTickAt == nil { nextTickAt = now &+ settings.tickMicros }
         awaitingOutcome = awaitingOutcome.filter { $0.value > now }
-        raft.retirementHeld = !awaitingOutcome.isEmpty
+        raft.retirementHeld = holdsLeadership
         var ticks = 0
         while let due = nextTickAt, now >= due {
             raft.tick()

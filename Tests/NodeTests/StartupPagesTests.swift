@@ -2,7 +2,7 @@ import Node
 import Testing
 
 /// Dropping start-up pages: only read-only, executable file mappings without a written page
-/// qualify (a relocated or patched page would lose its contents); a binary whose page cache
+/// (resident or swapped out) qualify (a relocated or patched page would lose its contents); a binary whose page cache
 /// is still dirty from its install does.
 @Suite struct StartupPagesTests {
     static let smaps = """
@@ -26,6 +26,9 @@ import Testing
         Shared_Dirty:        900 kB
         Private_Dirty:        64 kB
         Anonymous:             0 kB
+        7f0000380000-7f0000390000 r-xp 00000000 fe:00 101                        /lib/swapped.so
+        Anonymous:             0 kB
+        Swap:                  4 kB
         7f0000400000-7f0000401000 r-xp 00000000 00:00 0                          [vdso]
         Private_Dirty:         0 kB
         7f0000500000-7f0000600000 r-xp 00000000 00:00 0

@@ -113,4 +113,32 @@ extension OnDemandTests {
         #expect(appends.count == 2)
         #expect(appends.allSatisfy { $0.retiring })
     }
+
+    /// A plain heartbeat the retired leader sent before its retiring one can arrive after it
+    /// (Transport orders reliable control first): it must not give the lease back, or the
+    /// next gateway's pre-vote is ignored until the followers' election timeout.
+    @Test func aHeartbeatThatOvertakesTheRetirementGivesNoLeaseBack() {
+        var follower = RaftNode(config: {
+            var config = RaftConfig(id: 2, voters: [1, 2, 3])
+            config.mode = .onDemand(idleTicks: 0)
+            return config
+        }(), hardState: HardState(term: 1))
+        func heartbeat(retiring: Bool) -> Envelope {
+            Envelope(from: 1, to: 2, .appendEntries(AppendEntries(term: 1, prevLogIndex: 0, prevLogTerm: 0, leaderCommit: 0, retiring: retiring)))
+        }
+        follower.step(heartbeat(retiring: false))
+        #expect(follower.leader == 1)
+        follower.step(heartbeat(retiring: true))
+        #expect(follower.leader == nil)
+        _ = follower.takeReady()
+        follower.step(heartbeat(retiring: false))
+        #expect(follower.leader == nil, "the late heartbeat counts for nothing")
+        #expect(follower.takeReady().messages.isEmpty)
+        follower.step(Envelope(from: 3, to: 2, .requestVote(RequestVote(term: 2, lastLogIndex: 0, lastLogTerm: 0, preVote: true))))
+        let granted = follower.takeReady().messages.contains { envelope in
+            if case .voteResponse(let response) = envelope.message { return response.granted }
+            return false
+        }
+        #expect(granted, "the next gateway's pre-vote is granted at once")
+    }
 }

@@ -47,7 +47,7 @@ extension NodeCore {
             }
             effects.append(send(message, to: peer, now: now))
         }
-        if reported, let report { sentReports.record(report, atMillis: nowMillis) }
+        if reported, let report { sentReports.record(report) }
         requestReceivedAt = [:]
         if !ready.forwards.isEmpty || !ready.droppedProposals.isEmpty {
             // This node proposes only as leader, so Raft never holds its proposals; a
@@ -104,7 +104,7 @@ extension NodeCore {
             }
             if record.status == .running || !record.status.isActive { awaitingOutcome[id] = nil }
         }
-        raft.retirementHeld = !awaitingOutcome.isEmpty
+        raft.retirementHeld = holdsLeadership
         outcomeGateways = outcomeGateways.filter { awaitingOutcome[$0.key] != nil }
         effects += completeHeldRequests(now: now)
         effects += completeUndeploys()

@@ -99,8 +99,13 @@ public struct NodeCore: Sendable {
         // The members before the first entry; the service set follows the committed
         // membership entries from there as it applies the log.
         self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership(asOf: raft.snapshotPosition.index).members))
-        self.sentReports = SentReports(retentionMillis: UInt64(settings.policy.maxReportAgeMillis))
     }
+
+    /// On-demand mode: the leader stays while a request it leads is undecided (a new
+    /// leader waits for reports before it may answer "no node fits"; retiring first made
+    /// every election start that wait again, and the client never got its answer) or its
+    /// outcome is not in the log yet (so the outcome needs no election of its own).
+    var holdsLeadership: Bool { !awaitingOutcome.isEmpty || !leading.isEmpty }
 
     /// Misquoted-load alarms raised so far (a follower's own load quoted wrongly).
     public var misquoteAlarms: Int { alarms }
@@ -118,7 +123,7 @@ public struct NodeCore: Sendable {
         var effects: [NodeEffect] = []
         if nextTickAt == nil { nextTickAt = now &+ settings.tickMicros }
         awaitingOutcome = awaitingOutcome.filter { $0.value > now }
-        raft.retirementHeld = !awaitingOutcome.isEmpty
+        raft.retirementHeld = holdsLeadership
         var ticks = 0
         while let due = nextTickAt, now >= due {
             raft.tick()

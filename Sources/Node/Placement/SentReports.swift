@@ -8,35 +8,25 @@ import Wire
 /// repeat the last one with an older age. Remembering each copy let a burst of responses
 /// push out the report a leader was quoting, and the node then refused an honest decision as
 /// misquoted — for good, so nothing behind that entry could commit. So each distinct
-/// measurement is kept once, with the youngest age it was sent with, for as long as a
-/// quote of it could still be fresh (`retentionMillis`); `capacity` only bounds memory.
+/// measurement is kept once, with the youngest age it was sent with, the oldest going
+/// first only when `capacity` distinct ones are held. Not by time: a follower catching up
+/// a long log, or cut off for a while, meets quotes of reports it sent long ago.
 public struct SentReports: Equatable, Sendable {
-    struct Sent: Equatable, Sendable {
-        var report: WorkloadReport
-        var lastSentMillis: UInt64
-    }
-
     public let capacity: Int
-    public let retentionMillis: UInt64
-    private(set) var sent: [Sent] = []
+    public private(set) var reports: [WorkloadReport] = []
 
-    public init(capacity: Int = 256, retentionMillis: UInt64 = 5_000) {
+    public init(capacity: Int = 1_024) {
         self.capacity = max(1, capacity)
-        self.retentionMillis = retentionMillis
     }
 
-    public var reports: [WorkloadReport] { sent.map(\.report) }
-
-    public mutating func record(_ report: WorkloadReport, atMillis now: UInt64) {
-        sent.removeAll { now > $0.lastSentMillis && now - $0.lastSentMillis > retentionMillis }
-        if let i = sent.firstIndex(where: { Self.sameMeasurement($0.report, report) }) {
-            var kept = sent.remove(at: i)
-            kept.report.sampleAgeMillis = min(kept.report.sampleAgeMillis, report.sampleAgeMillis)
-            kept.lastSentMillis = max(kept.lastSentMillis, now)
-            sent.append(kept)
+    public mutating func record(_ report: WorkloadReport) {
+        if let i = reports.firstIndex(where: { Self.sameMeasurement($0, report) }) {
+            var kept = reports.remove(at: i)
+            kept.sampleAgeMillis = min(kept.sampleAgeMillis, report.sampleAgeMillis)
+            reports.append(kept)
         } else {
-            if sent.count >= capacity { sent.removeFirst(sent.count - capacity + 1) }
-            sent.append(Sent(report: report, lastSentMillis: now))
+            if reports.count >= capacity { reports.removeFirst(reports.count - capacity + 1) }
+            reports.append(report)
         }
     }
 

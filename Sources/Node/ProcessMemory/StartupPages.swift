@@ -45,10 +45,11 @@ public enum StartupPages {
                       start < end
                 else { continue }
                 current = Mapping(start: start, end: end, path: fields[5...].joined(separator: " "))
-            } else if current != nil, first == "Anonymous:" {
-                // A written page of a private file mapping is an anonymous copy. "Dirty" pages
-                // are not: they are the page cache's, dirty while a freshly installed binary
-                // is not yet written back.
+            } else if current != nil, first == "Anonymous:" || first == "Swap:" {
+                // A written page of a private file mapping is an anonymous copy — resident,
+                // or swapped out (then only `Swap:` shows it). "Dirty" pages are not: they
+                // are the page cache's, dirty while a freshly installed binary is not yet
+                // written back.
                 if fields.count < 2 || fields[1] != "0" { clean = false }
             }
         }

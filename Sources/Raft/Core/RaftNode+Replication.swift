@@ -27,10 +27,14 @@ extension RaftNode {
     }
 
     mutating func handleAppend(from: NodeID, _ append: AppendEntries) {
+        if let retired = retiredLeader, retired.id == from, retired.term == term { return }
         followLeader(from)
         defer {
             // The leader steps down after this message: its lease ends now.
-            if append.retiring { leader = nil }
+            if append.retiring {
+                leader = nil
+                retiredLeader = (from, term)
+            }
         }
         if append.prevLogIndex < commitIndex {
             send(to: from, .appendResponse(AppendResponse(term: term, success: true, index: commitIndex, handlingMicros: 0)))

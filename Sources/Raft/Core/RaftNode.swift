@@ -41,6 +41,10 @@ public struct RaftNode: Sendable {
     var progress: [NodeID: Progress] = [:]
     var electionElapsed = 0
     var heartbeatElapsed = 0
+    /// On-demand mode: the leader of this term that retired (its retiring heartbeat came).
+    /// Anything it sent before that may still arrive after it: a plain heartbeat would hand
+    /// it its lease back, so nothing more from it counts in this term.
+    var retiredLeader: (id: NodeID, term: UInt64)?
     /// A commit notice went out since the last tick (see `announceCommit`).
     var commitAnnouncedThisTick = false
     var randomizedElectionTimeout = 0

@@ -76,9 +76,13 @@ import Wire
         #expect(cluster.starts.count == 1)
     }
 
-    @Test func whenNoNodeFitsTheClientIsToldAndNothingIsCommitted() throws {
-        let cluster = CoreCluster(size: 3, mode: .stable)
-        cluster.run(forMicros: 2_000_000) { cluster.leader != nil }
+    /// On-demand with a short idle period too: a new leader waits for reports before it may
+    /// say that nothing fits, and it must not retire meanwhile (it did, and every election
+    /// started the wait again: the client got a timeout after thousands of terms).
+    @Test(arguments: [NodeConfig.Mode.stable, .onDemand(idleMillis: 0), .onDemand(idleMillis: 500)])
+    func whenNoNodeFitsTheClientIsToldAndNothingIsCommitted(mode: NodeConfig.Mode) throws {
+        let cluster = CoreCluster(size: 3, mode: mode)
+        if mode == .stable { cluster.run(forMicros: 2_000_000) { cluster.leader != nil } }
         var huge = request(9, "big")
         huge.memoryMiB = 1 << 30
         let ticket = cluster.submit(at: 1, huge)

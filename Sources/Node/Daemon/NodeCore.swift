@@ -221,9 +221,14 @@ public struct NodeCore: Sendable {
     private func misquotedDecision(in append: AppendEntries) -> (index: UInt64, detail: String)? {
         for (offset, entry) in append.entries.enumerated() where entry.kind == .decision {
             let index = append.prevLogIndex &+ UInt64(offset) &+ 1
-            // Above this node's own commit index (the append's leaderCommit is the leader's
-            // word, which a lying leader would raise to skip the check).
-            guard index > raft.commitIndex, let decision = try? DecisionEntry.decode(entry.payload) else { continue }
+            // Only while the entry can still be refused: above this node's commit index and
+            // the leader's. Once the leader says a majority holds it, withholding no longer
+            // stops it, and would stop this node for good — it could never take the entry,
+            // so never commit past it; and a node whose memory of its reports is gone (a
+            // restart) meets honest quotes it cannot recognise. A leader that lies about
+            // its commit index as well gets past this check, but not past the alarm already
+            // logged nor the verdict every node recomputes from the entry.
+            guard index > raft.commitIndex, index > append.leaderCommit, let decision = try? DecisionEntry.decode(entry.payload) else { continue }
             if case .misquoted(let quoted) = OwnLoadCheck.check(decision, me: me, sent: sentReports, maxReportAgeMillis: settings.policy.maxReportAgeMillis) {
                 return (index, "quoted load \(quoted.loadPermille)‰, cpu \(quoted.cpuBusyPermille)‰, memory \(quoted.memoryUsedMiB) MiB")
             }

@@ -135,6 +135,13 @@ import Wire
         #expect(cluster.cores[follower]!.raft.lastIndex == before)
         #expect(cluster.cores[follower]!.misquoteAlarms == 1)
         #expect(effects.contains { if case .log(.error, let text) = $0 { return text.contains("ALARM") } else { return false } })
+        // Once the leader says the entry is committed (a majority holds it), withholding
+        // stops nothing and would stall this node for good: it takes the entry.
+        var committed = append
+        committed.leaderCommit = before + 1
+        _ = cluster.cores[follower]!.receive(from: leader, .appendEntries(committed), now: cluster.now)
+        #expect(cluster.cores[follower]!.raft.lastIndex == before + 1)
+        #expect(cluster.cores[follower]!.misquoteAlarms == 1)
     }
 }
 

@@ -29,7 +29,7 @@ import Wire
     static let removeTwo = change(4, Membership(voters: [1, 3, 4]))
 
     func derive(_ membership: Membership, _ entries: [Entry], me: NodeID = 1) -> [NodeID: RosterEntry] {
-        LiveRoster.derive(me: me, configured: Self.configured, membership: membership, entries: entries).roster
+        LiveRoster.derive(me: me, configured: Self.configured, initial: Self.start, membership: membership, entries: entries).roster
     }
 
     @Test func anAddedLearnerIsInTheRosterAtItsRecord() throws {
@@ -81,10 +81,31 @@ import Wire
         let stranger = Self.change(2, Membership(voters: [1, 2, 3], learners: [4]), record: Self.record(9, port: 7009))
         let garbage = Self.change(2, Membership(voters: [1, 2, 3], learners: [4]), record: [0xFF])
         for entry in [wildcard, stranger, garbage] {
-            let (roster, problems) = LiveRoster.derive(me: 1, configured: Self.configured, membership: Membership(voters: [1, 2, 3], learners: [4]), entries: [entry])
+            let (roster, problems) = LiveRoster.derive(me: 1, configured: Self.configured, initial: Self.start, membership: Membership(voters: [1, 2, 3], learners: [4]), entries: [entry])
             #expect(roster[4] == nil)
             #expect(problems.count == 1)
         }
         #expect(LiveRoster.record(Self.record(4, port: 7), in: Membership(voters: [4])).map { $0.0 } == .success(4))
+    }
+
+    /// A record counts only for the node its entry adds: a promotion (or an add of another
+    /// node) carrying a record of member 2 cannot move node 2.
+    @Test func aRecordNamingANodeTheEntryDoesNotAddIsIgnored() {
+        let movedTwo = MemberRecord(node: 2, address: "10.0.0.9:9", publicKey: nil).encoded()
+        let promoteWithRecord = Self.change(3, Membership(voters: [1, 2, 3, 4]), record: movedTwo)
+        let (roster, problems) = LiveRoster.derive(
+            me: 1, configured: Self.configured, initial: Self.start, membership: Membership(voters: [1, 2, 3, 4]),
+            entries: [Self.addFour, promoteWithRecord])
+        #expect(roster[2] == Self.configured[2])
+        #expect(roster[4]?.addressText == "10.0.0.4:7004")
+        #expect(problems.count == 1)
+    }
+
+    /// A removal revokes only once it commits: until then the removed node stays.
+    @Test func aPendingRemovalKeepsTheNodeUntilItCommits() {
+        let pending = LiveRoster.derive(
+            me: 1, configured: Self.configured, initial: Self.start, membership: Membership(voters: [1, 3]),
+            committed: Self.start, entries: [Self.change(2, Membership(voters: [1, 3]))]).roster
+        #expect(Set(pending.keys) == [2, 3])
     }
 }

@@ -31,6 +31,13 @@ extension NodeCore {
             return []
         }
         if let problem = memberChangeProblem(change) { return [.replyMember(ticket, .failure(problem))] }
+        // The leader takes a MemberChange frame only from a committed voter, never about
+        // the gateway itself: say so now rather than time out.
+        let committed = committedMembership
+        if raft.role != .leader, change.node == me || !committed.isVoter(me) {
+            let why = change.node == me ? "a change of this node itself" : "a change from a node that is not a voter"
+            return [.replyMember(ticket, .failure(.conflict("the leader does not take \(why); send it to another voter's gateway")))]
+        }
         heldMemberChange = HeldMemberChange(tickets: [ticket], change: change, deadline: now &+ settings.requestTimeoutMicros)
         return driveMemberChange(now: now)
     }
@@ -109,7 +116,16 @@ extension NodeCore {
     }
 
     /// A gateway's change reaches this node: the leader proposes it if it still applies.
+    /// Taken only from a voter of the committed membership, and never about the gateway
+    /// itself (a learner cannot promote itself, nor a node remove or re-add itself).
     mutating func memberChangeArrived(_ change: MemberChange, from gateway: NodeID, now: UInt64) -> [NodeEffect] {
+        guard committedMembership.isVoter(gateway), change.node != gateway else {
+            refusedMemberChanges += 1
+            if let last = memberChangeRefusalLoggedAt[gateway], now &- last < 1_000_000 { return [] }
+            memberChangeRefusalLoggedAt[gateway] = now
+            let why = change.node == gateway ? "it is about the sender itself" : "the sender is not a voter of the committed membership"
+            return [.log(.warning, "membership change frame from node \(gateway) refused: \(why) (\(refusedMemberChanges) refused so far)")]
+        }
         guard raft.role == .leader else { return [] }
         if Self.shows(change, in: raft.membership) { return [] }
         if let problem = memberChangeProblem(change) {

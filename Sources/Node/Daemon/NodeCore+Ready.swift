@@ -13,8 +13,15 @@ extension NodeCore {
         var effects: [NodeEffect] = []
         // Before the messages: a member added by this Ready must be in Transport's roster
         // when the leader's first append to it goes out.
-        if rosterMembership != raft.membership || ready.entriesToPersist.contains(where: { $0.kind == .membership }) {
+        // Also when a membership entry commits (a removal revokes only then) and when the log
+        // was cut (a cut entry may have left the membership as it was but held a record).
+        let logCut = ready.entriesToPersist.first.map { $0.index <= rosterLogEnd } ?? false
+        if rosterMembership != raft.membership || logCut
+            || ready.entriesToPersist.contains(where: { $0.kind == .membership })
+            || ready.committedEntries.contains(where: { $0.kind == .membership }) {
             effects += refreshRoster()
+        } else {
+            rosterLogEnd = raft.lastIndex
         }
         for entry in ready.entriesToPersist where entry.kind == .decision {
             if let id = decisionRequest[entry.index], leading[id] != nil { leading[id]?.timings.writeLog = persistMicros }

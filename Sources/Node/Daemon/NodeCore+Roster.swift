@@ -7,7 +7,10 @@ extension NodeCore {
     /// Derives the roster from the log as it is now and returns what changed.
     mutating func refreshRoster() -> [NodeEffect] {
         rosterMembership = raft.membership
-        let (derived, problems) = LiveRoster.derive(me: me, configured: configuredRoster, membership: raft.membership, entries: raft.entries)
+        rosterLogEnd = raft.lastIndex
+        let (derived, problems) = LiveRoster.derive(
+            me: me, configured: configuredRoster, initial: raft.membership(asOf: raft.snapshotPosition.index),
+            membership: raft.membership, committed: committedMembership, entries: raft.entries)
         var effects: [NodeEffect] = problems.map { .log(.warning, $0) }
         let changes = LiveRoster.changes(from: roster, to: derived)
         roster = derived

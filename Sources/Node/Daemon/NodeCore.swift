@@ -88,6 +88,15 @@ public struct NodeCore: Sendable {
     public internal(set) var roster: [NodeID: RosterEntry]
     /// The membership the roster was last derived for (nil: not yet derived).
     var rosterMembership: Membership?
+    /// The log's last index when the roster was last checked: a Ready writing at or below
+    /// it cut the log.
+    var rosterLogEnd: UInt64 = 0
+    /// MemberChange frames refused (not from a committed voter, or about the sender), and
+    /// when each peer's refusal was last logged (at most once a second each).
+    public internal(set) var refusedMemberChanges = 0
+    var memberChangeRefusalLoggedAt: [NodeID: UInt64] = [:]
+    /// Membership entries a leader asked this node to append that do not check out.
+    public internal(set) var membershipAlarms = 0
     var heldMemberChange: HeldMemberChange?
 
     public init(settings: Settings, raft: RaftNode, sampler: WorkloadSampler, roster: [NodeID: RosterEntry] = [:]) {
@@ -96,6 +105,7 @@ public struct NodeCore: Sendable {
         self.sampler = sampler
         self.configuredRoster = roster
         self.roster = roster
+        self.rosterLogEnd = raft.lastIndex
         // The members before the first entry; the service set follows the committed
         // membership entries from there as it applies the log.
         self.services = ServiceSet(me: settings.me, policy: settings.policy, members: Set(raft.membership(asOf: raft.snapshotPosition.index).members))
@@ -165,7 +175,8 @@ public struct NodeCore: Sendable {
 
     /// A message from a peer (authenticated by Transport, still untrusted in content).
     public mutating func receive(from peer: NodeID, _ message: Message, now: UInt64) -> [NodeEffect] {
-        guard peer != me, raft.membership.contains(peer) else { return [] }
+        // Anyone in the roster (members in force or committed): Raft's term rules decide the rest.
+        guard peer != me, roster[peer] != nil else { return [] }
         switch message {
         case .requestVote, .appendEntries, .installSnapshot, .timeoutNow:
             return stepRequest(from: peer, message, now: now)
@@ -210,6 +221,11 @@ public struct NodeCore: Sendable {
             alarms += 1
             return [.log(.error, "ALARM: leader \(peer) quotes this node's load wrongly in the decision at index \(alarm.index) (\(alarm.detail)); not acknowledging it")]
         }
+        if case .appendEntries(let append) = message, let alarm = unsoundMembershipEntry(in: append) {
+            // Likewise: a majority of honest nodes keeps a forged membership out.
+            membershipAlarms += 1
+            return [.log(.error, "ALARM: leader \(peer) appends a membership entry at index \(alarm.index) that does not check out (\(alarm.detail)); not acknowledging it")]
+        }
         requestReceivedAt[peer] = now
         if let raftMessage = RaftMessage(message) { raft.step(Envelope(from: peer, to: me, raftMessage)) }
         noticeRole(now: now)
@@ -231,6 +247,24 @@ public struct NodeCore: Sendable {
             guard index > raft.commitIndex, index > append.leaderCommit, let decision = try? DecisionEntry.decode(entry.payload) else { continue }
             if case .misquoted(let quoted) = OwnLoadCheck.check(decision, me: me, sent: sentReports, maxReportAgeMillis: settings.policy.maxReportAgeMillis) {
                 return (index, "quoted load \(quoted.loadPermille)‰, cpu \(quoted.cpuBusyPermille)‰, memory \(quoted.memoryUsedMiB) MiB")
+            }
+        }
+        return nil
+    }
+
+    /// A membership entry in `append`, not yet committed here, that is no sound
+    /// single-server change of the membership before it (`MembershipEntryCheck`).
+    private func unsoundMembershipEntry(in append: AppendEntries) -> (index: UInt64, detail: String)? {
+        var previous: Membership?
+        for (offset, entry) in append.entries.enumerated() where entry.kind == .membership {
+            let index = append.prevLogIndex &+ UInt64(offset) &+ 1
+            // The membership before it: the append's own earlier entry, else this log's at
+            // the append's start (Raft refuses the append if the logs differ there).
+            let before = previous ?? raft.membership(asOf: append.prevLogIndex)
+            previous = (try? Membership.decodeEntry(entry.payload).membership) ?? before
+            guard index > raft.commitIndex else { continue }
+            if let problem = MembershipEntryCheck.problem(entry.payload, after: before, roster: roster) {
+                return (index, problem)
             }
         }
         return nil

@@ -122,4 +122,87 @@ import Wire
         if case .failure(.conflict)? = cluster.memberReplies[second] {} else { Issue.record("second change: \(String(describing: cluster.memberReplies[second]))") }
         _ = first
     }
+
+    /// A MemberChange frame counts only from a voter of the committed membership, never
+    /// about its sender; refusals are logged once a second per peer.
+    @Test func memberChangeFramesFromLearnersOrAboutTheSenderAreRefused() throws {
+        let cluster = try stableCluster()
+        let leader = try #require(cluster.leader)
+        let voter = try follower(of: cluster)
+        let before = cluster.cores[leader]!.raft.lastIndex
+        var effects = cluster.cores[leader]!.receive(from: voter, .memberChange(.remove(voter)), now: cluster.now)
+        effects += cluster.cores[leader]!.receive(from: voter, .memberChange(.remove(voter)), now: cluster.now + 1_000)
+        #expect(cluster.cores[leader]!.refusedMemberChanges == 2)
+        #expect(effects.count(where: { if case .log = $0 { true } else { false } }) == 1)
+        #expect(cluster.cores[leader]!.raft.lastIndex == before)
+
+        // A learner: neither its own promotion nor anyone else's removal.
+        cluster.addCore(7, voters: (1...6).map { NodeID($0) })
+        let add = cluster.submitMemberChange(at: leader, .add(Self.seventh, voter: false))
+        #expect(cluster.run(forMicros: 5_000_000) { cluster.memberReplies[add] != nil })
+        let current = try #require(cluster.leader)
+        let now = cluster.now
+        _ = cluster.cores[current]!.receive(from: 7, .memberChange(.promote(7)), now: now)
+        _ = cluster.cores[current]!.receive(from: 7, .memberChange(.remove(voter)), now: now)
+        cluster.run(forMicros: 1_000_000)
+        #expect(cluster.cores[current]!.raft.membership == Membership(voters: [1, 2, 3, 4, 5, 6], learners: [7]))
+    }
+
+    /// A follower withholds its acknowledgement of a membership entry that is not one
+    /// sound single-server change, and raises an alarm.
+    @Test func aFollowerRefusesToAppendAnUnsoundMembershipEntry() throws {
+        let cluster = try stableCluster()
+        let leader = try #require(cluster.leader)
+        let target = try follower(of: cluster)
+        let voters = (1...6).map { NodeID($0) }
+        let record = { (id: NodeID, address: String) in MemberRecord(node: id, address: address, publicKey: nil).encoded() }
+        let forged: [[UInt8]] = [
+            Membership(voters: voters, learners: [7, 8]).entryPayload(record: record(7, "127.0.0.1:7107")),
+            Membership(voters: voters, learners: [7]).entryPayload(record: record(8, "127.0.0.1:7108")),
+            Membership(voters: voters, learners: [7]).entryPayload(record: record(7, "127.0.0.1:7002")),
+            Membership(voters: voters.filter { $0 != 2 }).entryPayload(record: record(2, "127.0.0.1:7102")),
+            Membership(voters: [], learners: voters).entryPayload(),
+        ]
+        for payload in forged {
+            var core = cluster.cores[target]!
+            let last = core.raft.lastIndex
+            let append = AppendEntries(
+                term: core.raft.term, prevLogIndex: last, prevLogTerm: core.raft.lastTerm, leaderCommit: core.raft.commitIndex,
+                entries: [LogEntry(term: core.raft.term, kind: .membership, payload: payload)])
+            let alarms = core.membershipAlarms
+            _ = core.receive(from: leader, .appendEntries(append), now: cluster.now)
+            #expect(core.membershipAlarms == alarms + 1)
+            #expect(core.raft.lastIndex == last)
+        }
+        // A sound add is taken.
+        var core = cluster.cores[target]!
+        let last = core.raft.lastIndex
+        let sound = AppendEntries(
+            term: core.raft.term, prevLogIndex: last, prevLogTerm: core.raft.lastTerm, leaderCommit: core.raft.commitIndex,
+            entries: [LogEntry(term: core.raft.term, kind: .membership, payload: Membership(voters: voters, learners: [7]).entryPayload(record: record(7, "127.0.0.1:7107")))])
+        _ = core.receive(from: leader, .appendEntries(sound), now: cluster.now)
+        #expect(core.membershipAlarms == 0)
+        #expect(core.raft.lastIndex == last + 1)
+    }
+
+    /// A removal revokes only once it commits: an uncommitted one leaves the removed node
+    /// in every roster (so a cut removal cannot isolate it from its leader).
+    @Test func aRemovalRevokesOnlyOnceItCommits() throws {
+        let cluster = try stableCluster()
+        let leader = try #require(cluster.leader)
+        let removed = try follower(of: cluster)
+        let witness = try follower(of: cluster, except: [removed])
+        cluster.isolated = Set((1...6).map { NodeID($0) }).subtracting([leader, witness, removed])
+        let remove = cluster.submitMemberChange(at: leader, .remove(removed))
+        cluster.run(forMicros: 500_000)
+        #expect(cluster.memberReplies[remove] == nil)
+        #expect(cluster.cores[witness]!.raft.membership.contains(removed) == false)
+        #expect(cluster.rosters[witness]?.contains(removed) == true)
+        #expect(cluster.rosters[leader]?.contains(removed) == true)
+        cluster.isolated = []
+        #expect(cluster.run(forMicros: 5_000_000) { cluster.memberReplies[remove] != nil })
+        cluster.run(forMicros: 500_000)
+        #expect(cluster.rosters[witness]?.contains(removed) == false)
+        #expect(cluster.rosters[leader]?.contains(removed) == false)
+    }
 }

@@ -59,6 +59,9 @@ extension NodeCore {
                 if case .badPublicKey = error { return .invalid(field: "publicKey", message: error.description) }
                 return .invalid(field: "address", message: error.description)
             }
+            if entry.address == settings.ownAddress || (entry.publicKey != nil && entry.publicKey == settings.ownPublicKey) {
+                return .conflict("node \(me) (this gateway) already has that address or public key")
+            }
             let taken = roster.filter { $0.value.address == entry.address || ($0.value.publicKey != nil && $0.value.publicKey == entry.publicKey) }
             if let other = taken.keys.min() {
                 return .conflict("node \(other) already has that address or public key")

@@ -30,6 +30,10 @@ public struct NodeCore: Sendable {
         public var maxDecisions: Int = 3
         /// Test-only: the leader lies in each request's first decision (the verification test).
         public var liePlacement = false
+        /// This node's own transport address and public key, which no node added later may
+        /// take (the roster holds only the other members).
+        public var ownAddress: SocketAddress?
+        public var ownPublicKey: NodePublicKey?
 
         public init(me: NodeID, mode: NodeConfig.Mode, tickMicros: UInt64, policy: PlacementPolicy) {
             self.me = me

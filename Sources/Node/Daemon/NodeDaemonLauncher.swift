@@ -138,6 +138,9 @@ public enum NodeDaemonLauncher {
         var settings = NodeCore.Settings(me: config.nodeID, mode: config.mode, tickMicros: config.tickMillis * 1000, policy: policy)
         settings.liePlacement = config.testLiePlacement
         if let gateway = config.gateway { settings.requestTimeoutMicros = gateway.requestTimeoutMillis * 1000 }
+        // Known to the others by it only when it names one host (not a wildcard).
+        if NodeConfigValidation.addressProblem(config.listen, wildcardAllowed: false) == nil { settings.ownAddress = listen }
+        if case .sealed(let identity, _) = protection { settings.ownPublicKey = identity.publicKey }
         var core = NodeCore(settings: settings, raft: raft, sampler: sampler, roster: roster)
         core.wallOffsetMicros = Int64(bitPattern: WallClock.nowMicros() &- MonotonicClock.nowMicros())
 

@@ -55,6 +55,7 @@ final class CoreCluster {
         let load = load ?? InjectedLoad(cpuBusyPermille: 500, memoryUsedMiB: 1_000)
         var settings = NodeCore.Settings(me: id, mode: mode, tickMicros: 10_000, policy: PlacementPolicy())
         settings.liePlacement = lie
+        settings.ownAddress = Self.address(id).address
         let roster = Dictionary(uniqueKeysWithValues: ids.filter { $0 != id }.map { ($0, Self.address($0)) })
         var core = NodeCore(
             settings: settings, raft: RaftNode(config: config), sampler: WorkloadSampler(source: .injected(load), periodMillis: 100, metric: .cpu),

@@ -108,6 +108,9 @@ import Wire
         }
         #expect(refusal(.add(MemberRecord(node: 3, address: "127.0.0.1:7100", publicKey: nil), voter: false)) == .conflict("node 3 is already a member"))
         #expect(refusal(.add(MemberRecord(node: 9, address: "127.0.0.1:7003", publicKey: nil), voter: false)) == .conflict("node 3 already has that address or public key"))
+        // The gateway's own address: the roster holds only the others, so it is checked apart.
+        #expect(refusal(.add(MemberRecord(node: 9, address: "127.0.0.1:\(7000 + Int(leader))", publicKey: nil), voter: false))
+            == .conflict("node \(leader) (this gateway) already has that address or public key"))
         #expect(refusal(.promote(2)) == .conflict("node 2 is a voter already"))
         #expect(refusal(.remove(42)) == .notFound("node 42 is not a member"))
         if case .invalid(let field, _)? = refusal(.add(MemberRecord(node: 9, address: "0.0.0.0:7100", publicKey: nil), voter: false)) {

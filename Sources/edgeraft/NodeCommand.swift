@@ -101,8 +101,6 @@ struct NodeCommand: ParsableCommand {
             }
             return
         }
-        // Start-up code (this parser, the YAML loader, relocation tables) leaves the RSS once the node runs.
-        StartupPages.releaseLater(seconds: 5)
         let status = NodeDaemonLauncher.run(config: resolved, warnings: check.warnings.map(\.description))
         if status != 0 { throw ExitCode(status) }
     }

@@ -29,6 +29,9 @@ public enum NodeDaemonLauncher {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             return 1
         }
+        // Start-up code (argument parsing, the YAML loader, relocation tables) leaves the RSS
+        // once the node runs.
+        StartupPages.releaseLater(seconds: 5)
         waitForTerminationSignal()
         logger.notice("stopping")
         node.stop()

@@ -27,8 +27,11 @@ extension RaftNode {
     }
 
     mutating func handleAppend(from: NodeID, _ append: AppendEntries) {
-        if let retired = retiredLeader, retired.id == from, retired.term == term { return }
-        followLeader(from)
+        // What the retired leader sent before retiring may arrive after it: its entries
+        // still count (they may be all this node lacks, and an idle cluster sends no more),
+        // but it is not followed again — no lease, no proposals handed to it.
+        let fromRetired = retiredLeader.map { $0.id == from && $0.term == term } ?? false
+        if !fromRetired { followLeader(from) }
         defer {
             // The leader steps down after this message: its lease ends now.
             if append.retiring {

@@ -43,7 +43,7 @@ public struct RaftNode: Sendable {
     var heartbeatElapsed = 0
     /// On-demand mode: the leader of this term that retired (its retiring heartbeat came).
     /// Anything it sent before that may still arrive after it: a plain heartbeat would hand
-    /// it its lease back, so nothing more from it counts in this term.
+    /// it its lease back, so it is not followed again in this term (its entries still count).
     var retiredLeader: (id: NodeID, term: UInt64)?
     /// A commit notice went out since the last tick (see `announceCommit`).
     var commitAnnouncedThisTick = false

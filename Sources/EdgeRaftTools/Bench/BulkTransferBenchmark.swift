@@ -43,6 +43,11 @@ public enum BulkTransferBenchmark {
         public var congestionEvents: Int
         public var persistentCongestionEvents: Int
         public var probeTimeouts: Int
+        /// The sender's datagrams the link dropped; the packets it declared lost, and of
+        /// those, how many were acknowledged after all (overtaken, not lost).
+        public var datagramsDropped = 0
+        public var packetsDeclaredLost = 0
+        public var spuriousLosses = 0
         /// The sender's pacing rate and bottleneck estimate at the end (0 for NewReno).
         public var pacingBitsPerSecond: Int = 0
         public var bandwidthEstimateBitsPerSecond: Int = 0
@@ -83,7 +88,7 @@ public enum BulkTransferBenchmark {
                 profile \(p.name): \(p.bitsPerSecond / 1000) kbit/s, \(ms(p.delayMicros)) ± \(ms(p.jitterMicros)) one way, \(pct(p.loss)) loss; seed \(options.seed); controller \(options.congestionControl.rawValue)
                 transfer     \(options.totalBytes) bytes in \(options.chunkBytes)-byte chunks (\(options.chunksInFlight) outstanding), \(ms(durationMicros)) emulated
                 goodput      \(pct(goodputRatio)) of the link rate (goal ≥ 80 %)
-                retransmit   \(bytesRetransmitted) of \(bytesSent) bytes sent = \(String(format2: retransmissionRatio)) × loss (goal ≤ 1.5)
+                retransmit   \(bytesRetransmitted) of \(bytesSent) bytes sent = \(String(format2: retransmissionRatio)) × loss (goal ≤ 1.5); the link dropped \(datagramsDropped) datagrams, \(packetsDeclaredLost) packets declared lost (\(spuriousLosses) of them overtaken, not lost)
                 heartbeats   \(heartbeatLatenciesMicros.count) of \(heartbeatsSent) arrived; median \(ms(heartbeatPercentile(50))), p99 \(ms(heartbeatPercentile(99))), max \(ms(heartbeatPercentile(100))); \(heartbeatsWithinTwoRoundTrips) within 2 × RTT = \(ms(2 * roundTripMicros))
                 window       \(congestionEvents) reductions, \(persistentCongestionEvents) collapses, \(probeTimeouts) probe timeouts\(pacingBitsPerSecond > 0 ? "; at the end paced at \(pacingBitsPerSecond / 1000) kbit/s, bottleneck estimate \(bandwidthEstimateBitsPerSecond / 1000) kbit/s" : "")
                 goals        \(meetsGoals ? "met" : "MISSED")
@@ -119,6 +124,7 @@ public enum BulkTransferBenchmark {
         var heartbeatSentAt: [UInt64: UInt64] = [:]
         var latencies: [UInt64] = []
         var heartbeatTerm: UInt64 = 0
+        var droppedDatagrams = 0
 
         func chunk(_ i: Int) -> Message {
             let start = i * options.chunkBytes
@@ -132,7 +138,9 @@ public enum BulkTransferBenchmark {
             let output = links[node].poll(now: now)
             for datagram in output.datagrams {
                 let (from, to): (NodeID, NodeID) = node == 0 ? (1, 2) : (2, 1)
-                for arrival in emulator.transmit(from: from, to: to, bytes: datagram.count, at: now) {
+                let arrivals = emulator.transmit(from: from, to: to, bytes: datagram.count, at: now)
+                if node == 0 && arrivals.isEmpty { droppedDatagrams += 1 }
+                for arrival in arrivals {
                     events.push(.arrive(to: 1 - node, datagram), at: arrival)
                 }
             }
@@ -196,6 +204,7 @@ public enum BulkTransferBenchmark {
             bytesRetransmitted: stats.bytesRetransmitted, heartbeatsSent: Int(heartbeatTerm),
             heartbeatLatenciesMicros: latencies, congestionEvents: stats.congestionEvents,
             persistentCongestionEvents: stats.persistentCongestionEvents, probeTimeouts: stats.probeTimeouts,
+            datagramsDropped: droppedDatagrams, packetsDeclaredLost: stats.packetsLost, spuriousLosses: stats.spuriousLosses,
             pacingBitsPerSecond: stats.pacingBitsPerSecond, bandwidthEstimateBitsPerSecond: stats.bandwidthEstimateBitsPerSecond)
     }
 }

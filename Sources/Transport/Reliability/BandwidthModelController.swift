@@ -2,7 +2,14 @@
 /// of draft-cardwell-iccrg-bbr-congestion-control, our own formulation): the bottleneck's
 /// bandwidth is the largest delivery rate of the last 10 round trips, its round trip the
 /// smallest of the last 10 s; packets are paced at a gain times that bandwidth, and bytes
-/// in flight are held to twice the product of the two. A loss says little on a link that
+/// in flight are held to 2.25 times the product of the two (1.5 times in startup).
+///
+/// Jitter makes acks bunch, and a delivery rate measured over one round trip then reads
+/// high: on `narrowband` (± 30 ms each way) the largest of a round's samples ran 20–30 %
+/// above the link rate, and pacing at it kept a standing queue that heartbeats waited
+/// behind. Past startup the model therefore takes the rate over the last two rounds as a
+/// whole (the jitter at its two ends is half as large a part of it), once per round;
+/// startup keeps per-ack samples, which it needs to grow by half or more each round. A loss says little on a link that
 /// drops at random (10 % on `narrowband`): the window does not shrink for it. Only a round
 /// whose loss rate is far above any such link's (over 20 %, on enough packets to tell)
 /// backs off, and persistent congestion (RFC 9002 §7.6) starts again from the minimum.
@@ -17,9 +24,21 @@ struct BandwidthModelController: Sendable, Equatable {
         case startup, drain, probeBandwidth, probeRoundTrip
     }
 
+    struct RoundStart: Sendable, Equatable {
+        var delivered: UInt64
+        var atMicros: UInt64
+        /// Whether the round it ended had an application-limited sample.
+        var endedApplicationLimited: Bool
+    }
+
     /// 2 / ln 2: the smallest gain that doubles the delivery rate each round.
     static let startupGain = 2.89
-    static let windowGain = 2.0
+    static let windowGain = 2.25
+    /// Startup's window: the initial window (RFC 9002's ten datagrams) is already twice
+    /// `narrowband`'s path; startup's overshoot is held to half a path of queue.
+    static let startupWindowGain = 1.5
+    /// Past startup, a bandwidth sample is the delivery rate over this many rounds.
+    static let sampleRounds = 2
     static let probeGains: [Double] = [1.25, 0.75, 1, 1, 1, 1, 1, 1]
     static let bandwidthWindowRounds = 10
     static let minimumRoundTripWindowMicros: UInt64 = 10_000_000
@@ -36,8 +55,8 @@ struct BandwidthModelController: Sendable, Equatable {
     /// The longest a pacer holds a datagram back, whatever the estimate.
     static let maximumPacingIntervalMicros: UInt64 = 250_000
     /// The round trip assumed before the first sample (RFC 9002's kInitialRtt): the
-    /// initial window is paced over it / 2.89, not sent at once — a burst of ten datagrams
-    /// is 0.4 s of `narrowband`'s link, which a heartbeat would wait behind.
+    /// initial window is paced over it, not sent at once — a burst of ten datagrams is
+    /// 0.47 s of `narrowband`'s link, which a heartbeat would wait behind.
     static let assumedRoundTripMicros: UInt64 = 333_000
 
     let maxDatagramBytes: Int
@@ -53,6 +72,10 @@ struct BandwidthModelController: Sendable, Equatable {
     private(set) var rounds: UInt64 = 0
     private var nextRoundDelivered: UInt64 = 0
     private var plateauBandwidth: Double = 0
+    /// What had been delivered, and when, at the start of each of the last rounds (oldest
+    /// first, at most `sampleRounds` + 1), and whether a round had an application-limited sample.
+    private var roundStarts: [RoundStart] = []
+    private var roundApplicationLimited = false
     private var plateauRounds = 0
     /// Startup found the bottleneck (the bandwidth stopped growing, or a congestive loss).
     private(set) var filledPipe = false
@@ -81,7 +104,7 @@ struct BandwidthModelController: Sendable, Equatable {
         self.maximumWindowBytes = max(maximumWindowBytes, 4 * self.maxDatagramBytes)
         let initial = min(10 * self.maxDatagramBytes, max(2 * self.maxDatagramBytes, 14_720))
         windowBytes = min(max(initial, 4 * self.maxDatagramBytes), self.maximumWindowBytes)
-        pacingBytesPerSecond = Self.startupGain * Double(windowBytes) * 1_000_000 / Double(Self.assumedRoundTripMicros)
+        pacingBytesPerSecond = Double(windowBytes) * 1_000_000 / Double(Self.assumedRoundTripMicros)
     }
 
     /// RFC 9002 §7.2's initial window (ten datagrams, at most 14,720 bytes), at least the minimum.
@@ -151,13 +174,7 @@ struct BandwidthModelController: Sendable, Equatable {
         if mode == .probeRoundTrip {
             probeRoundTripMinimumMicros = min(probeRoundTripMinimumMicros ?? sample.roundTripMicros, sample.roundTripMicros)
         }
-        // An interval shorter than the round trip is acks arriving bunched, not the path;
-        // an application-limited sample counts only if it shows more than is known.
-        let rate = sample.bytesPerSecond
-        if sample.intervalMicros > 0, sample.intervalMicros >= (minimumRoundTripMicros ?? 0),
-           !sample.applicationLimited || rate >= bandwidthFilter.maximum {
-            bandwidthFilter.update(rate, round: rounds)
-        }
+        updateBandwidth(sample, roundStarted: roundStarted, now: now)
         if roundStarted { checkLoss() }
         if mode == .startup, roundStarted, !sample.applicationLimited { checkPlateau() }
         if mode == .startup, filledPipe { mode = .drain }
@@ -201,6 +218,30 @@ struct BandwidthModelController: Sendable, Equatable {
     mutating func applicationLimited() {
         guard bytesInFlight < windowBytes else { return }
         sampler.markApplicationLimited(bytesInFlight: bytesInFlight)
+    }
+
+    /// An application-limited sample counts only if it shows more than is known.
+    private mutating func updateBandwidth(_ sample: DeliveryRateSampler.Sample, roundStarted: Bool, now: UInt64) {
+        if roundStarted {
+            roundStarts.append(RoundStart(delivered: sampler.delivered, atMicros: now, endedApplicationLimited: roundApplicationLimited))
+            if roundStarts.count > Self.sampleRounds + 1 { roundStarts.removeFirst(roundStarts.count - Self.sampleRounds - 1) }
+            roundApplicationLimited = false
+        }
+        roundApplicationLimited = roundApplicationLimited || sample.applicationLimited
+        if mode == .startup {
+            // An interval shorter than the round trip is acks arriving bunched, not the path.
+            let rate = sample.bytesPerSecond
+            if sample.intervalMicros > 0, sample.intervalMicros >= (minimumRoundTripMicros ?? 0),
+               !sample.applicationLimited || rate >= bandwidthFilter.maximum {
+                bandwidthFilter.update(rate, round: rounds)
+            }
+            return
+        }
+        guard roundStarted, roundStarts.count == Self.sampleRounds + 1, let first = roundStarts.first,
+              now > first.atMicros, sampler.delivered >= first.delivered else { return }
+        let rate = Double(sampler.delivered - first.delivered) * 1_000_000 / Double(now - first.atMicros)
+        let limited = roundStarts.dropFirst().contains { $0.endedApplicationLimited }
+        if !limited || rate >= bandwidthFilter.maximum { bandwidthFilter.update(rate, round: rounds) }
     }
 
     // MARK: - Modes
@@ -300,10 +341,13 @@ struct BandwidthModelController: Sendable, Equatable {
         if mode == .probeRoundTrip {
             windowBytes = min(windowBytes, probeRoundTripWindowBytes)
         } else {
-            let target = min(estimatedPathBytes(gain: Self.windowGain) ?? initialWindowBytes, windowCeiling)
+            let gain = filledPipe ? Self.windowGain : Self.startupWindowGain
+            let target = min(estimatedPathBytes(gain: gain) ?? initialWindowBytes, windowCeiling)
             if filledPipe {
                 windowBytes = min(windowBytes + ackedThisAck, target)
-            } else if windowBytes < target || sampler.delivered < UInt64(initialWindowBytes) {
+            } else if windowBytes < target {
+                // Toward its target only: not also by every byte of the first window
+                // delivered, which doubled the initial window before the path was known.
                 windowBytes += ackedThisAck
             }
         }

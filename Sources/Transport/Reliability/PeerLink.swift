@@ -38,6 +38,8 @@ public struct PeerStats: Sendable, Equatable {
     /// Bytes of message frames sent again (Sequence frames included).
     public var bytesRetransmitted = 0
     public var packetsLost = 0
+    /// Packets declared lost whose ack came after all (overtaken, not lost: `ReorderingTracker`).
+    public var spuriousLosses = 0
     public var messagesGivenUp = 0
     /// What this peer's links dropped after authentication (duplicates, malformed
     /// payloads, refused message numbers, acks for unsent packets, reassembly).
@@ -73,7 +75,8 @@ public struct PeerLinkOutput: Sendable, Equatable {
 /// Sending: reliable messages get a message number (a Sequence frame in front of them)
 /// and are retransmitted, in new packets, until acknowledged or past their deadline.
 /// Packets are numbered once and never reused; a packet counts as lost when three later
-/// ones are acknowledged or 9/8 of an RTT after a later one was; with nothing
+/// ones are acknowledged (more, once the link was seen to reorder: `ReorderingTracker`)
+/// or 9/8 of an RTT after a later one was; with nothing
 /// acknowledged for a PTO (the RFC 6298 RTO, doubling), up to two probes carry the oldest
 /// messages in flight again. Bytes in flight are limited by a congestion window, and bulk
 /// is paced (`CongestionController`: the path model, or NewReno). Control traffic goes
@@ -131,6 +134,7 @@ public struct PeerLink: Sendable {
     /// Scratch for `onAck` (always empty between calls).
     private var ackedScratch: [UInt64] = []
     var largestAcked: UInt64?
+    var reordering = ReorderingTracker()
     var lastAckElicitingSentAt: UInt64?
     var lossTimer: UInt64?
     var rtt: RTTEstimator
@@ -174,6 +178,7 @@ public struct PeerLink: Sendable {
     public var statistics: PeerStats {
         var s = stats
         s.congestionWindowBytes = congestion.windowBytes
+        s.spuriousLosses = reordering.spuriousLosses
         s.bytesInFlight = congestion.bytesInFlight
         s.congestionEvents = congestion.congestionEvents
         s.persistentCongestionEvents = congestion.persistentCongestionEvents
@@ -664,12 +669,20 @@ public struct PeerLink: Sendable {
             newly.removeAll(keepingCapacity: true)
             swap(&newly, &ackedScratch)
         }
+        var queuedAcked = false
+        // Packets declared lost that arrived after all: what they carried need not go again.
+        for number in reordering.acknowledged(ack.ranges) where units.removeValue(forKey: number)?.queued == true {
+            queuedAcked = true
+        }
         var largestNew: UInt64?
         for pn in sent.keys where ack.ranges.contains(where: { $0.lowest <= pn && pn <= $0.highest }) {
             newly.append(pn)
             largestNew = max(largestNew ?? pn, pn)
         }
-        guard let largestNew else { return }
+        guard let largestNew else {
+            if queuedAcked { pruneQueues() }
+            return
+        }
         // In packet order, not the dictionary's (which differs from process to process):
         // the congestion window grows by the order it is told, and a run must replay.
         newly.sort()
@@ -684,7 +697,6 @@ public struct PeerLink: Sendable {
         // The path answers again: the PTO's backoff and its probes end (RFC 9002 §6.2.1).
         rtt.acknowledged()
         probesAllowed = 0
-        var queuedAcked = false
         for pn in newly {
             guard let packet = sent.removeValue(forKey: pn) else { continue }
             leftFlight(packet)
@@ -707,7 +719,7 @@ public struct PeerLink: Sendable {
         let delay = rtt.lossDelayMicros
         var lost: [(number: UInt64, packet: SentPacket)] = []
         for (pn, packet) in sent where pn < largest {
-            if largest - pn >= 3 || packet.time + delay <= now {
+            if reordering.isLostByReordering(pn, largestAcked: largest) || packet.time + delay <= now {
                 lost.append((pn, packet))
             } else {
                 lossTimer = min(lossTimer ?? .max, packet.time + delay)
@@ -722,6 +734,7 @@ public struct PeerLink: Sendable {
             sent[pn] = nil
             leftFlight(packet)
             stats.packetsLost += 1
+            reordering.declaredLost(packet: pn, largestAcked: largest, units: packet.units)
             bytes += packet.bytes
             latestSent = max(latestSent, packet.time)
             numbers += packet.units

@@ -4,8 +4,9 @@ import NetworkModel
 /// A path of one bottleneck for `BandwidthModelController` on its own: datagrams go when
 /// the window and the pacer allow, are lost at random (before the bottleneck, as
 /// `LinkEmulator` loses them), wait their turn at `bytesPerSecond` and come back acked
-/// after `roundTripMicros`; a lost one is declared lost when a datagram sent after it is
-/// acknowledged. Time moves from event to event.
+/// after `roundTripMicros` (± `jitterMicros`, uniform, per datagram: acks then bunch and
+/// overtake each other, as on `LinkEmulator`'s links); a lost one is declared lost when a
+/// datagram sent after it is acknowledged. Time moves from event to event.
 struct BottleneckPath {
     struct InFlight {
         var bytes: Int
@@ -18,6 +19,7 @@ struct BottleneckPath {
     var bytesPerSecond: Double
     var roundTripMicros: UInt64
     var loss: Double
+    var jitterMicros: UInt64
     var random: SeededRandom
     var now: UInt64 = 1_000
     var bottleneckFreeAt: UInt64 = 0
@@ -29,10 +31,11 @@ struct BottleneckPath {
     /// The largest queue at the bottleneck seen, in microseconds of waiting.
     var largestQueueMicros: UInt64 = 0
 
-    init(bytesPerSecond: Double, roundTripMicros: UInt64, loss: Double = 0, seed: UInt64 = 1) {
+    init(bytesPerSecond: Double, roundTripMicros: UInt64, loss: Double = 0, jitterMicros: UInt64 = 0, seed: UInt64 = 1) {
         self.bytesPerSecond = bytesPerSecond
         self.roundTripMicros = roundTripMicros
         self.loss = loss
+        self.jitterMicros = min(jitterMicros, roundTripMicros)
         random = SeededRandom(seed: seed)
     }
 
@@ -47,7 +50,8 @@ struct BottleneckPath {
                 let start = max(now, bottleneckFreeAt)
                 largestQueueMicros = max(largestQueueMicros, start - now)
                 bottleneckFreeAt = start + UInt64(Double(datagramBytes) * 1_000_000 / bytesPerSecond)
-                ackAt = bottleneckFreeAt + roundTripMicros
+                let jitter = jitterMicros == 0 ? 0 : random.next() % (2 * jitterMicros + 1)
+                ackAt = bottleneckFreeAt + roundTripMicros - jitterMicros + jitter
             }
             flight.append(InFlight(bytes: datagramBytes, state: state, ackAt: ackAt, sequence: sequence))
         }

@@ -372,6 +372,16 @@ public struct PeerLink: Sendable {
     /// Runs timers and sends what is due: call after every input and at `nextWakeupMicros`.
     public mutating func poll(now: UInt64) -> PeerLinkOutput {
         var output = PeerLinkOutput()
+        var addressed: [(NodeID, [UInt8])] = []
+        output.nextWakeupMicros = poll(now: now, datagrams: &addressed, gaveUp: &output.gaveUp)
+        output.datagrams = addressed.map(\.1)
+        return output
+    }
+
+    /// `poll(now:)` appending to the caller's arrays — each datagram with this link's
+    /// peer — instead of returning fresh ones (the event loop polls once per message and
+    /// keeps its arrays); returns `nextWakeupMicros`.
+    public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [UInt64]) -> UInt64? {
         expireDeadlines(now)
         detectLosses(now)
         if let lastSend = lastAckElicitingSentAt, !sent.isEmpty,
@@ -379,13 +389,14 @@ public struct PeerLink: Sendable {
             probeTimeout(now)
         }
         while let datagram = nextDatagram(now) {
-            output.datagrams.append(datagram)
+            datagrams.append((peer, datagram))
         }
         if controlQueue.isEmpty && bulkQueue.isEmpty && unreliable.isEmpty { congestion.applicationLimited() }
-        output.gaveUp = pendingGiveUps
-        pendingGiveUps = []
-        output.nextWakeupMicros = nextWakeup(now)
-        return output
+        if !pendingGiveUps.isEmpty {
+            gaveUp += pendingGiveUps
+            pendingGiveUps.removeAll()
+        }
+        return nextWakeup(now)
     }
 
     /// Nothing acknowledged for a whole PTO (RFC 9002 §6.2): nothing is declared lost —

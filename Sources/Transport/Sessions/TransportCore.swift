@@ -712,17 +712,17 @@ public struct TransportCore: Sendable {
         }
         for message in peers[i].handshakes { datagrams.append((peer, message)) }
         peers[i].handshakes = []
-        if let output = peers[i].previous?.link.poll(now: now) {
-            for datagram in output.datagrams { datagrams.append((peer, datagram)) }
-            peers[i].giveUps += output.gaveUp
-            consider(output.nextWakeupMicros)
+        // The links append to `datagrams` where it lies; what they give up is gathered
+        // apart (empty, it costs nothing), as `peers[i]` is busy while a link runs.
+        var linkGaveUp: [UInt64] = []
+        if peers[i].previous != nil {
+            consider(peers[i].previous?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp))
         }
         let before = datagrams.count
-        if let output = peers[i].current?.link.poll(now: now) {
-            for datagram in output.datagrams { datagrams.append((peer, datagram)) }
-            peers[i].giveUps += output.gaveUp
-            consider(output.nextWakeupMicros)
+        if peers[i].current != nil {
+            consider(peers[i].current?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp))
         }
+        if !linkGaveUp.isEmpty { peers[i].giveUps += linkGaveUp }
         if peers[i].unconfirmedByPeer && peers[i].keepalivesLeft > 0 {
             if datagrams.count > before {
                 // Data went out: it elicits an ack, which confirms as well.

@@ -130,6 +130,7 @@ public struct PeerLink: Sendable {
     var sent: [UInt64: SentPacket] = [:]
     /// Scratch for `onAck` (always empty between calls).
     private var ackedScratch: [UInt64] = []
+    private var framesScratch: [Message] = []
     var largestAcked: UInt64?
     var lastAckElicitingSentAt: UInt64?
     var lossTimer: UInt64?
@@ -565,23 +566,38 @@ public struct PeerLink: Sendable {
 
     /// Takes a datagram that passed the gate; returns the messages to deliver, each once.
     public mutating func receive(_ datagram: OpenedDatagram, now: UInt64) -> [Message] {
+        var deliveries: [(NodeID, Message)] = []
+        receive(datagram, now: now, into: &deliveries)
+        return deliveries.map(\.1)
+    }
+
+    /// `receive(_:now:)` appending each message to deliver, with this link's peer, to the
+    /// caller's array (the event loop keeps one).
+    public mutating func receive(_ datagram: OpenedDatagram, now: UInt64, into deliveries: inout [(NodeID, Message)]) {
         stats.datagramsReceived += 1
         stats.bytesReceived += datagram.payload.count + DatagramHeader.size
         if datagram.payload.isEmpty {
             // A keepalive: authenticated by the session; acknowledged if it asks to be.
             _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
-            return []
+            return
         }
-        let frames: [Message]
+        // Decoded into a buffer kept between datagrams (taken out of `self` meanwhile): a
+        // fresh array per datagram was an allocation.
+        var frames: [Message] = []
+        swap(&frames, &framesScratch)
+        defer {
+            frames.removeAll(keepingCapacity: true)
+            swap(&frames, &framesScratch)
+        }
         do {
-            frames = try Payload.decode(datagram.payload)
+            try Payload.decode(datagram.payload, into: &frames)
         } catch {
             stats.drops.count(.malformed)
-            return []
+            return
         }
         if acks.contains(datagram.header.packetNumber.value) {
             stats.drops.count(.duplicate)
-            return []
+            return
         }
         // The packet is acknowledged only after its frames are taken: a message the link
         // cannot take (a fragment the reassembler refuses, a number too late to tell)
@@ -592,58 +608,53 @@ public struct PeerLink: Sendable {
                 _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
             }
         }
-        var deliveries: [Message] = []
-        var i = 0
-        while i < frames.count {
-            switch frames[i] {
+        // Taken from the back, in payload order: each frame is moved out, not copied.
+        frames.reverse()
+        while let frame = frames.popLast() {
+            switch frame {
             case .ack(let ack):
                 onAck(ack, now)
             case .sequence(let sequence):
-                guard i + 1 < frames.count, !Self.isTransportFrame(frames[i + 1]) else {
+                guard let message = frames.popLast(), !Self.isTransportFrame(message) else {
                     stats.drops.count(.malformed)
-                    return deliveries
+                    return
                 }
-                i += 1
                 guard delivered.admits(sequence.number) else {
                     stats.drops.count(.messageNumberRefused)
-                    break
+                    continue
                 }
                 switch delivered.status(sequence.number) {
                 case .new: break
                 case .delivered:
                     stats.drops.count(.duplicate)
-                    i += 1
                     continue
                 case .forgotten:
                     stats.drops.count(.lateMessage)
                     refused = true
-                    i += 1
                     continue
                 }
-                if case .fragment(let fragment) = frames[i] {
+                if case .fragment(let fragment) = message {
                     // Marked delivered only once the reassembler took it.
                     switch reassembler.add(fragment, at: now) {
                     case .refused:
                         refused = true
                     case .complete(let whole):
                         _ = delivered.insert(sequence.number)
-                        deliveries += reassembled(whole)
+                        for message in reassembled(whole) { deliveries.append((peer, message)) }
                     case .held, .duplicate:
                         _ = delivered.insert(sequence.number)
                     }
                 } else {
                     _ = delivered.insert(sequence.number)
-                    deliveries.append(frames[i])
+                    deliveries.append((peer, message))
                 }
             case .fragment:
                 // Fragments only travel as reliable messages.
                 stats.drops.count(.malformed)
             default:
-                deliveries.append(frames[i])
+                deliveries.append((peer, frame))
             }
-            i += 1
         }
-        return deliveries
     }
 
     static func isTransportFrame(_ message: Message) -> Bool {

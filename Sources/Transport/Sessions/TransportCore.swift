@@ -435,10 +435,12 @@ public struct TransportCore: Sendable {
             return p.reportedUnreachable
         }
         if unreachableBefore { events.append(.reachable(peer)) }
-        let messages = slot == .previous
-            ? peers[i].previous?.link.receive(opened, now: now) ?? []
-            : peers[i].current?.link.receive(opened, now: now) ?? []
-        for message in messages { deliveries.append((peer, message)) }
+        // Appended where they go: an array per datagram, then copied, is gone.
+        if slot == .previous {
+            peers[i].previous?.link.receive(opened, now: now, into: &deliveries)
+        } else {
+            peers[i].current?.link.receive(opened, now: now, into: &deliveries)
+        }
         peers[i].dirty = true
     }
 

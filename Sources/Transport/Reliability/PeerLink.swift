@@ -128,9 +128,13 @@ public struct PeerLink: Sendable {
     var bulkQueue: [UInt64] = []
     var unreliable: [(frame: [UInt8], key: String?, trafficClass: TrafficClass)] = []
     var sent: [UInt64: SentPacket] = [:]
-    /// Scratch for `onAck` (always empty between calls).
-    private var ackedScratch: [UInt64] = []
+    /// Scratch for `onAck` and `receive` (always empty between calls).
+    private var ackedScratch: [(number: UInt64, packet: SentPacket)] = []
     private var framesScratch: [Message] = []
+    /// At or below the lowest packet number in `sent` (at `nextPacket` when it is empty):
+    /// an ack's ranges are looked at from here up, so one covering everything ever sent
+    /// touches only what is still in flight.
+    var lowestInFlight: UInt64 = 0
     var largestAcked: UInt64?
     var lastAckElicitingSentAt: UInt64?
     var lossTimer: UInt64?
@@ -680,35 +684,27 @@ public struct PeerLink: Sendable {
         guard ack.largest < nextPacket else { return stats.drops.count(.ackForUnsent) }
         // The newly acknowledged packets, gathered in a buffer kept between acks (an ack
         // arrives with nearly every datagram; a fresh array each time was an allocation).
-        var newly: [UInt64] = []
+        var newly: [(number: UInt64, packet: SentPacket)] = []
         swap(&newly, &ackedScratch)
         defer {
             newly.removeAll(keepingCapacity: true)
             swap(&newly, &ackedScratch)
         }
-        var largestNew: UInt64?
-        for pn in sent.keys where ack.ranges.contains(where: { $0.lowest <= pn && pn <= $0.highest }) {
-            newly.append(pn)
-            largestNew = max(largestNew ?? pn, pn)
-        }
-        guard let largestNew else { return }
-        // In packet order, not the dictionary's (which differs from process to process):
-        // the congestion window grows by the order it is told, and a run must replay.
-        newly.sort()
-        if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {
+        takeAcknowledged(ack, into: &newly)
+        guard let (largestNew, newest) = newly.last else { return }
+        if !newest.containsRetransmission, largestNew == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
-            rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)
+            rtt.add(measuredMicros: now >= newest.time ? now - newest.time : 0, ackDelayMicros: ack.delayMicros)
             if firstRTTSampleAt == nil { firstRTTSampleAt = now }
             if let sample = rtt.latestMicros {
-                congestion.roundTrip(sampleMicros: sample, ordinal: packet.ordinal, sentOrdinal: ackElicitingSent)
+                congestion.roundTrip(sampleMicros: sample, ordinal: newest.ordinal, sentOrdinal: ackElicitingSent)
             }
         }
         // The path answers again: the PTO's backoff and its probes end (RFC 9002 §6.2.1).
         rtt.acknowledged()
         probesAllowed = 0
         var queuedAcked = false
-        for pn in newly {
-            guard let packet = sent.removeValue(forKey: pn) else { continue }
+        for (_, packet) in newly {
             leftFlight(packet)
             congestion.acknowledged(
                 bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited, delivery: packet.delivery, now: now)
@@ -723,9 +719,58 @@ public struct PeerLink: Sendable {
         detectLosses(now)
     }
 
+    /// Takes the packets `ack` covers out of `sent`, appending them in packet order (the
+    /// congestion window grows by the order it is told, and a run must replay — a
+    /// dictionary's order differs from process to process). Only numbers from
+    /// `lowestInFlight` to the last sent count: they are looked up one by one when fewer
+    /// than the packets in flight, else `sent` is scanned once.
+    private mutating func takeAcknowledged(_ ack: AckFrame, into newly: inout [(number: UInt64, packet: SentPacket)]) {
+        guard !sent.isEmpty, nextPacket > 0 else { return }
+        while lowestInFlight < nextPacket, sent.index(forKey: lowestInFlight) == nil { lowestInFlight += 1 }
+        let last = nextPacket - 1
+        // How many numbers the ranges cover there (they are disjoint), up to past `sent.count`.
+        var span = 0
+        for range in ack.ranges {
+            let low = max(range.lowest, lowestInFlight), high = min(range.highest, last)
+            guard low <= high else { continue }
+            guard high - low < UInt64(sent.count) else {
+                span = sent.count + 1
+                break
+            }
+            span += Int(high - low) + 1
+            if span > sent.count { break }
+        }
+        if span <= sent.count {
+            // The ranges descend: from the last one, each upwards, is packet order.
+            for range in ack.ranges.reversed() {
+                let low = max(range.lowest, lowestInFlight), high = min(range.highest, last)
+                guard low <= high else { continue }
+                for pn in low...high {
+                    if let packet = sent.removeValue(forKey: pn) { newly.append((pn, packet)) }
+                }
+            }
+        } else {
+            for (pn, packet) in sent where Self.covers(ack.ranges, pn) { newly.append((pn, packet)) }
+            for (pn, _) in newly { sent[pn] = nil }
+            newly.sort { $0.number < $1.number }
+        }
+        if sent.isEmpty { lowestInFlight = nextPacket }
+    }
+
+    /// Whether descending, disjoint `ranges` hold `pn` (binary search).
+    static func covers(_ ranges: [AckRange], _ pn: UInt64) -> Bool {
+        var low = 0, high = ranges.count
+        while low < high {
+            let mid = low + (high - low) / 2
+            if ranges[mid].lowest > pn { low = mid + 1 } else { high = mid }
+        }
+        return low < ranges.count && pn <= ranges[low].highest
+    }
+
     private mutating func detectLosses(_ now: UInt64) {
         lossTimer = nil
-        guard let largest = largestAcked else { return }
+        // Nothing in flight below the largest acknowledged: nothing to look at.
+        guard let largest = largestAcked, !sent.isEmpty, lowestInFlight < largest else { return }
         let delay = rtt.lossDelayMicros
         var lost: [(number: UInt64, packet: SentPacket)] = []
         for (pn, packet) in sent where pn < largest {

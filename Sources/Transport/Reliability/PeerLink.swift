@@ -549,21 +549,36 @@ public struct PeerLink: Sendable {
         // no copy of their frames).
         while taken < queue.count, let slot = units.index(forKey: queue[taken]) {
             let number = queue[taken]
-            guard datagram.count + units.values[slot].size(number: number) <= budgetEnd else { break }
+            guard let (frameAt, size, resent) = Self.write(&units.values[slot], number: number, into: &datagram, budgetEnd: budgetEnd)
+            else { break }
             carried.append(number)
             taken += 1
-            MessageSequence(number: number).encodeFrame(into: &datagram, last: false)
-            lastFrameAt = datagram.count
-            datagram += units.values[slot].messageFrame
-            if units.values[slot].transmissions > 0 {
+            lastFrameAt = frameAt
+            if resent {
                 retransmission = true
                 stats.messagesRetransmitted += 1
-                stats.bytesRetransmitted += units.values[slot].size(number: number)
+                stats.bytesRetransmitted += size
             }
-            units.values[slot].transmissions += 1
-            units.values[slot].queued = false
         }
-        queue.removeFirst(taken)
+        if taken > 0 { queue.removeFirst(taken) }
+    }
+
+    /// Writes a unit's Sequence frame and message frame if they fit, and counts the
+    /// transmission; returns where the message frame starts, the bytes written, and
+    /// whether it was sent before. The unit is lent in place: reading it through the
+    /// dictionary's getter copied it (and retained its frame) three times a datagram.
+    private static func write(
+        _ unit: inout Unit, number: UInt64, into datagram: inout [UInt8], budgetEnd: Int
+    ) -> (frameAt: Int, size: Int, resent: Bool)? {
+        let size = unit.size(number: number)
+        guard datagram.count + size <= budgetEnd else { return nil }
+        MessageSequence(number: number).encodeFrame(into: &datagram, last: false)
+        let frameAt = datagram.count
+        datagram += unit.messageFrame
+        let resent = unit.transmissions > 0
+        unit.transmissions += 1
+        unit.queued = false
+        return (frameAt, size, resent)
     }
 
     // MARK: - Receiving

@@ -627,32 +627,34 @@ public struct PeerLink: Sendable {
                 _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
             }
         }
-        // Taken from the back, in payload order: each frame is moved out, not copied.
-        frames.reverse()
-        while let frame = frames.popLast() {
-            switch frame {
+        var i = 0
+        while i < frames.count {
+            switch frames[i] {
             case .ack(let ack):
                 onAck(ack, now)
             case .sequence(let sequence):
-                guard let message = frames.popLast(), !Self.isTransportFrame(message) else {
+                guard i + 1 < frames.count, !Self.isTransportFrame(frames[i + 1]) else {
                     stats.drops.count(.malformed)
                     return
                 }
+                i += 1
                 guard delivered.admits(sequence.number) else {
                     stats.drops.count(.messageNumberRefused)
-                    continue
+                    break
                 }
                 switch delivered.status(sequence.number) {
                 case .new: break
                 case .delivered:
                     stats.drops.count(.duplicate)
+                    i += 1
                     continue
                 case .forgotten:
                     stats.drops.count(.lateMessage)
                     refused = true
+                    i += 1
                     continue
                 }
-                if case .fragment(let fragment) = message {
+                if case .fragment(let fragment) = frames[i] {
                     // Marked delivered only once the reassembler took it.
                     switch reassembler.add(fragment, at: now) {
                     case .refused:
@@ -665,14 +667,15 @@ public struct PeerLink: Sendable {
                     }
                 } else {
                     _ = delivered.insert(sequence.number)
-                    deliveries.append((peer, message))
+                    deliveries.append((peer, frames[i]))
                 }
             case .fragment:
                 // Fragments only travel as reliable messages.
                 stats.drops.count(.malformed)
             default:
-                deliveries.append((peer, frame))
+                deliveries.append((peer, frames[i]))
             }
+            i += 1
         }
     }
 
@@ -741,7 +744,16 @@ public struct PeerLink: Sendable {
     /// than the packets in flight, else `sent` is scanned once.
     private mutating func takeAcknowledged(_ ack: AckFrame, into newly: inout [(number: UInt64, packet: SentPacket)]) {
         guard !sent.isEmpty, nextPacket > 0 else { return }
-        while lowestInFlight < nextPacket, sent.index(forKey: lowestInFlight) == nil { lowestInFlight += 1 }
+        // Where the lowest packet lies: if the ack covers it, it is taken out by this
+        // index, without a second lookup (valid only until `sent` first changes).
+        var lowestIndex: [UInt64: SentPacket].Index?
+        while lowestInFlight < nextPacket {
+            if let index = sent.index(forKey: lowestInFlight) {
+                lowestIndex = index
+                break
+            }
+            lowestInFlight += 1
+        }
         let last = nextPacket - 1
         // How many numbers the ranges cover there (they are disjoint), up to past `sent.count`.
         var span = 0
@@ -761,6 +773,13 @@ public struct PeerLink: Sendable {
                 let low = max(range.lowest, lowestInFlight), high = min(range.highest, last)
                 guard low <= high else { continue }
                 for pn in low...high {
+                    if let index = lowestIndex {
+                        lowestIndex = nil
+                        if pn == lowestInFlight {
+                            newly.append((pn, sent.remove(at: index).value))
+                            continue
+                        }
+                    }
                     if let packet = sent.removeValue(forKey: pn) { newly.append((pn, packet)) }
                 }
             }

@@ -99,7 +99,7 @@ public struct PeerLink: Sendable {
     /// A packet awaiting its ack; only ack-eliciting packets are remembered.
     struct SentPacket: Sendable {
         var time: UInt64
-        var units: [UInt64]
+        var units: CarriedUnits
         var containsRetransmission: Bool
         /// Sealed size, as counted in flight.
         var bytes: Int
@@ -490,7 +490,7 @@ public struct PeerLink: Sendable {
             ack.encodeFrame(into: &datagram, last: false)
         }
         let acksEnd = datagram.count
-        var carried: [UInt64] = []
+        var carried = CarriedUnits()
         var retransmission = false
         // Each queue is taken out of `self` while it is worked on, so that removing
         // from it does not copy it.
@@ -542,7 +542,7 @@ public struct PeerLink: Sendable {
     /// Moves units from the front of `queue` into the datagram while they fit.
     private mutating func takeUnits(
         from queue: inout [UInt64], into datagram: inout [UInt8], budgetEnd: Int,
-        lastFrameAt: inout Int?, carried: inout [UInt64], retransmission: inout Bool
+        lastFrameAt: inout Int?, carried: inout CarriedUnits, retransmission: inout Bool
     ) {
         var taken = 0
         // Units are read and updated where they lie in the dictionary (one lookup each,

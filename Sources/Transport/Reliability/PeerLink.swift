@@ -708,9 +708,8 @@ public struct PeerLink: Sendable {
             newly.removeAll(keepingCapacity: true)
             swap(&newly, &ackedScratch)
         }
-        takeAcknowledged(ack, into: &newly)
-        guard let (largestNew, newest) = newly.last else { return }
-        if !newest.containsRetransmission, largestNew == ack.largest {
+        guard let newest = takeAcknowledged(ack, into: &newly) else { return }
+        if !newest.containsRetransmission, newest.number == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
             rtt.add(measuredMicros: now >= newest.time ? now - newest.time : 0, ackDelayMicros: ack.delayMicros)
             if firstRTTSampleAt == nil { firstRTTSampleAt = now }
@@ -742,8 +741,17 @@ public struct PeerLink: Sendable {
     /// dictionary's order differs from process to process). Only numbers from
     /// `lowestInFlight` to the last sent count: they are looked up one by one when fewer
     /// than the packets in flight, else `sent` is scanned once.
-    private mutating func takeAcknowledged(_ ack: AckFrame, into newly: inout [(number: UInt64, packet: SentPacket)]) {
-        guard !sent.isEmpty, nextPacket > 0 else { return }
+    /// Returns what the RTT sample needs of the largest one taken (read here: a copy of an
+    /// element of `newly` afterwards cost more than the sample).
+    private mutating func takeAcknowledged(
+        _ ack: AckFrame, into newly: inout [(number: UInt64, packet: SentPacket)]
+    ) -> (number: UInt64, time: UInt64, containsRetransmission: Bool, ordinal: UInt64)? {
+        var newest: (number: UInt64, time: UInt64, containsRetransmission: Bool, ordinal: UInt64)?
+        func taken(_ pn: UInt64, _ packet: SentPacket) {
+            if pn >= newest?.number ?? 0 { newest = (pn, packet.time, packet.containsRetransmission, packet.ordinal) }
+        }
+        defer { if sent.isEmpty { lowestInFlight = nextPacket } }
+        guard !sent.isEmpty, nextPacket > 0 else { return nil }
         // Where the lowest packet lies: if the ack covers it, it is taken out by this
         // index, without a second lookup (valid only until `sent` first changes).
         var lowestIndex: [UInt64: SentPacket].Index?
@@ -776,19 +784,27 @@ public struct PeerLink: Sendable {
                     if let index = lowestIndex {
                         lowestIndex = nil
                         if pn == lowestInFlight {
-                            newly.append((pn, sent.remove(at: index).value))
+                            let packet = sent.remove(at: index).value
+                            taken(pn, packet)
+                            newly.append((pn, packet))
                             continue
                         }
                     }
-                    if let packet = sent.removeValue(forKey: pn) { newly.append((pn, packet)) }
+                    if let packet = sent.removeValue(forKey: pn) {
+                        taken(pn, packet)
+                        newly.append((pn, packet))
+                    }
                 }
             }
         } else {
-            for (pn, packet) in sent where Self.covers(ack.ranges, pn) { newly.append((pn, packet)) }
+            for (pn, packet) in sent where Self.covers(ack.ranges, pn) {
+                taken(pn, packet)
+                newly.append((pn, packet))
+            }
             for (pn, _) in newly { sent[pn] = nil }
             newly.sort { $0.number < $1.number }
         }
-        if sent.isEmpty { lowestInFlight = nextPacket }
+        return newest
     }
 
     /// Whether descending, disjoint `ranges` hold `pn` (binary search).

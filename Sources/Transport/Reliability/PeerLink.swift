@@ -96,6 +96,13 @@ public struct PeerLink: Sendable {
         func size(number: UInt64) -> Int { MessageSequence(number: number).frameSize + messageFrame.count }
     }
 
+    /// A packet an ack took out of `sent`. A struct, not a tuple: an array of tuples is
+    /// emptied through the runtime's generic tuple destroy, a few hundred instructions an ack.
+    struct Acknowledged: Sendable {
+        var number: UInt64
+        var packet: SentPacket
+    }
+
     /// A packet awaiting its ack; only ack-eliciting packets are remembered.
     struct SentPacket: Sendable {
         var time: UInt64
@@ -129,7 +136,7 @@ public struct PeerLink: Sendable {
     var unreliable: [(frame: [UInt8], key: String?, trafficClass: TrafficClass)] = []
     var sent: [UInt64: SentPacket] = [:]
     /// Scratch for `onAck` and `receive` (always empty between calls).
-    private var ackedScratch: [(number: UInt64, packet: SentPacket)] = []
+    private var ackedScratch: [Acknowledged] = []
     private var framesScratch: [Message] = []
     /// At or below the lowest packet number in `sent` (at `nextPacket` when it is empty):
     /// an ack's ranges are looked at from here up, so one covering everything ever sent
@@ -667,16 +674,24 @@ public struct PeerLink: Sendable {
                     }
                 } else {
                     _ = delivered.insert(sequence.number)
-                    deliveries.append((peer, frames[i]))
+                    deliveries.append((peer, Self.take(&frames[i])))
                 }
             case .fragment:
                 // Fragments only travel as reliable messages.
                 stats.drops.count(.malformed)
             default:
-                deliveries.append((peer, frames[i]))
+                deliveries.append((peer, Self.take(&frames[i])))
             }
             i += 1
         }
+    }
+
+    /// Moves a frame out of the kept list, leaving a trivial one in its place: a copy cost
+    /// a retain now and a release (of its bytes) when the list is emptied.
+    private static func take(_ frame: inout Message) -> Message {
+        var taken = Message.sequence(MessageSequence(number: 0))
+        swap(&taken, &frame)
+        return taken
     }
 
     static func isTransportFrame(_ message: Message) -> Bool {
@@ -702,7 +717,7 @@ public struct PeerLink: Sendable {
         guard ack.largest < nextPacket else { return stats.drops.count(.ackForUnsent) }
         // The newly acknowledged packets, gathered in a buffer kept between acks (an ack
         // arrives with nearly every datagram; a fresh array each time was an allocation).
-        var newly: [(number: UInt64, packet: SentPacket)] = []
+        var newly: [Acknowledged] = []
         swap(&newly, &ackedScratch)
         defer {
             newly.removeAll(keepingCapacity: true)
@@ -721,7 +736,8 @@ public struct PeerLink: Sendable {
         rtt.acknowledged()
         probesAllowed = 0
         var queuedAcked = false
-        for (_, packet) in newly {
+        for acknowledged in newly {
+            let packet = acknowledged.packet
             leftFlight(packet)
             congestion.acknowledged(
                 bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited, delivery: packet.delivery, now: now)
@@ -744,7 +760,7 @@ public struct PeerLink: Sendable {
     /// Returns what the RTT sample needs of the largest one taken (read here: a copy of an
     /// element of `newly` afterwards cost more than the sample).
     private mutating func takeAcknowledged(
-        _ ack: AckFrame, into newly: inout [(number: UInt64, packet: SentPacket)]
+        _ ack: AckFrame, into newly: inout [Acknowledged]
     ) -> (number: UInt64, time: UInt64, containsRetransmission: Bool, ordinal: UInt64)? {
         var newest: (number: UInt64, time: UInt64, containsRetransmission: Bool, ordinal: UInt64)?
         func taken(_ pn: UInt64, _ packet: SentPacket) {
@@ -786,22 +802,22 @@ public struct PeerLink: Sendable {
                         if pn == lowestInFlight {
                             let packet = sent.remove(at: index).value
                             taken(pn, packet)
-                            newly.append((pn, packet))
+                            newly.append(Acknowledged(number: pn, packet: packet))
                             continue
                         }
                     }
                     if let packet = sent.removeValue(forKey: pn) {
                         taken(pn, packet)
-                        newly.append((pn, packet))
+                        newly.append(Acknowledged(number: pn, packet: packet))
                     }
                 }
             }
         } else {
             for (pn, packet) in sent where Self.covers(ack.ranges, pn) {
                 taken(pn, packet)
-                newly.append((pn, packet))
+                newly.append(Acknowledged(number: pn, packet: packet))
             }
-            for (pn, _) in newly { sent[pn] = nil }
+            for acknowledged in newly { sent[acknowledged.number] = nil }
             newly.sort { $0.number < $1.number }
         }
         return newest

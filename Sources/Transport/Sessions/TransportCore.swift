@@ -685,7 +685,9 @@ public struct TransportCore: Sendable {
                 }
             }
             // Reject-after-time: a session this old is never used again.
-            if let current = peers[i].current, now >= current.establishedAt + config.rejectAfterMicros {
+            // Only the field is read, where it lies: binding the session copied it whole (its
+            // link, every queue retained) on every poll.
+            if let establishedAt = inPlace(i, { $0.current?.establishedAt }), now >= establishedAt + config.rejectAfterMicros {
                 retire(i, \.current)
                 peers[i].unconfirmedByPeer = false
                 if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }

@@ -637,8 +637,11 @@ public struct TransportCore: Sendable {
     /// send and give up. Returns the earliest time to call again (nil: only on input).
     public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
         var next: UInt64?
-        gaveUp += strayGiveUps
-        strayGiveUps = []
+        // Guarded: appending even an empty array cost a call and a uniqueness check per poll.
+        if !strayGiveUps.isEmpty {
+            gaveUp += strayGiveUps
+            strayGiveUps = []
+        }
         for i in peers.indices {
             if peers[i].dirty || peers[i].wakeAt.map({ $0 <= now }) == true {
                 peers[i].dirty = false

@@ -22,15 +22,21 @@ public enum Payload {
 
     /// Decodes every frame of `bytes`; a payload must hold at least one frame.
     public static func decode(_ bytes: [UInt8], limits: WireLimits = .default) throws(WireError) -> [Message] {
-        try bytes.withWireReader(limits: limits) { (reader) throws(WireError) -> [Message] in
+        var messages: [Message] = []
+        // An ack, a Sequence frame and a message: the usual datagram, one allocation.
+        messages.reserveCapacity(4)
+        try decode(bytes, into: &messages, limits: limits)
+        return messages
+    }
+
+    /// `decode` appending to the caller's array (a receiver reuses one buffer). On an
+    /// error the array may hold the frames before the bad one: the caller discards them.
+    public static func decode(_ bytes: [UInt8], into messages: inout [Message], limits: WireLimits = .default) throws(WireError) {
+        try bytes.withWireReader(limits: limits) { (reader) throws(WireError) in
             var frames = FrameIterator(reader)
-            var messages: [Message] = []
-            // An ack, a Sequence frame and a message: the usual datagram, one allocation.
-            messages.reserveCapacity(4)
             while let message = try frames.next() {
                 messages.append(message)
             }
-            return messages
         }
     }
 

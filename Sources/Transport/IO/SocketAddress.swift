@@ -108,7 +108,13 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static func == (a: SocketAddress, b: SocketAddress) -> Bool {
-        a.withAddressBytes { x in b.withAddressBytes { y in x.elementsEqual(y) } }
+        // memcmp: a byte-by-byte generic comparison cost ten times as much, on every datagram.
+        a.withAddressBytes { x in
+            b.withAddressBytes { y in
+                guard x.count == y.count, let p = x.baseAddress, let q = y.baseAddress else { return x.count == y.count }
+                return memcmp(p, q, x.count) == 0
+            }
+        }
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -69,11 +69,24 @@ public final class TransportEndpoint: @unchecked Sendable {
         var running = true
         var timestampStoreFailures = 0
 
+        /// The last source address looked up and its peer: datagrams come in runs from
+        /// one address, and comparing 16 bytes is a fraction of hashing them.
+        var lastSource: (address: SocketAddress, peer: NodeID?)?
+
         mutating func add(_ peer: NodeID, _ entry: PeerEntry) {
             if let old = addresses[peer] { peerAt[old] = nil }
             addresses[peer] = entry.address
             peerAt[entry.address] = peer
+            lastSource = nil
             core.addPeer(peer, publicKey: entry.publicKey)
+        }
+
+        /// The roster node at `address`, if any.
+        mutating func peer(at address: SocketAddress) -> NodeID? {
+            if let last = lastSource, last.address == address { return last.peer }
+            let peer = peerAt[address]
+            lastSource = (address, peer)
+            return peer
         }
     }
 
@@ -227,7 +240,8 @@ public final class TransportEndpoint: @unchecked Sendable {
                 batch.reverse()
                 // Popped, each datagram's buffer has one owner and is decrypted in place.
                 while let (bytes, from) = batch.popLast() {
-                    s.core.receive(bytes, from: from, sourcePeer: s.peerAt[from], now: now, into: &deliveries)
+                    let sourcePeer = s.peer(at: from)
+                    s.core.receive(bytes, from: from, sourcePeer: sourcePeer, now: now, into: &deliveries)
                 }
             }
             // Handlers run before the links are polled, so that what they send (a response)
@@ -249,7 +263,8 @@ public final class TransportEndpoint: @unchecked Sendable {
                 while let (address, datagram) = addressed.popLast() { socket.send(datagram, to: address) }
                 outgoing.reverse()
                 while let (peer, datagram) = outgoing.popLast() { transmit(datagram, to: peer, now: now, state: &s) }
-                s.delayed.sort { $0.time < $1.time }
+                // Sorting even an empty array went through the generic sort: skipped.
+                if s.delayed.count > 1 { s.delayed.sort { $0.time < $1.time } }
                 while let first = s.delayed.first, first.time <= now {
                     s.delayed.removeFirst()
                     if let address = s.addresses[first.peer] { socket.send(first.datagram, to: address) }
@@ -310,17 +325,18 @@ public final class TransportEndpoint: @unchecked Sendable {
 
     /// Waits for the socket, a wake-up or the deadline; says which of the first two fired.
     private func wait(until deadline: UInt64?) -> (socket: Bool, wake: Bool) {
-        var fds = [
-            pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0),
-        ]
         var timeout: Int32 = -1
         if let deadline {
             let now = MonotonicClock.nowMicros()
             // poll counts milliseconds: round up, so a timer never fires early.
             timeout = deadline > now ? Int32(min((deadline - now + 999) / 1000, 60_000)) : 0
         }
-        guard poll(&fds, nfds_t(fds.count), timeout) > 0 else { return (false, false) }
-        return (fds[0].revents & Int16(POLLIN) != 0, fds[1].revents & Int16(POLLIN) != 0)
+        // On the stack: an array of the two was an allocation every time the loop waited.
+        return withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { fds in
+            fds.initialize(repeating: pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0))
+            fds[1] = pollfd(fd: wakePipe.read, events: Int16(POLLIN), revents: 0)
+            guard let base = fds.baseAddress, poll(base, 2, timeout) > 0 else { return (false, false) }
+            return (fds[0].revents & Int16(POLLIN) != 0, fds[1].revents & Int16(POLLIN) != 0)
+        }
     }
 }

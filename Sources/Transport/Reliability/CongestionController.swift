@@ -12,85 +12,96 @@ public enum CongestionControlAlgorithm: String, Sendable, CaseIterable {
 /// the two controllers is present; each is changed where it lies. Pure: times are inputs.
 struct CongestionController: Sendable, Equatable {
     let algorithm: CongestionControlAlgorithm
-    private(set) var newReno: NewRenoController?
-    private(set) var model: BandwidthModelController?
+    // Both are kept, only `algorithm`'s is used: read out of an Optional, a controller
+    // was copied whole (hundreds of bytes, its arrays retained) for every question asked,
+    // several times a datagram; a plain stored one is asked where it lies.
+    private var newRenoState: NewRenoController
+    private var modelState: BandwidthModelController
+    var newReno: NewRenoController? { algorithm == .newReno ? newRenoState : nil }
+    var model: BandwidthModelController? { algorithm == .bandwidthModel ? modelState : nil }
+    private var isModel: Bool { algorithm == .bandwidthModel }
 
     init(_ algorithm: CongestionControlAlgorithm, maxDatagramBytes: Int, maximumWindowBytes: Int) {
         self.algorithm = algorithm
-        switch algorithm {
-        case .newReno: newReno = NewRenoController(maxDatagramBytes: maxDatagramBytes, maximumWindowBytes: maximumWindowBytes)
-        case .bandwidthModel: model = BandwidthModelController(maxDatagramBytes: maxDatagramBytes, maximumWindowBytes: maximumWindowBytes)
-        }
+        newRenoState = NewRenoController(maxDatagramBytes: maxDatagramBytes, maximumWindowBytes: maximumWindowBytes)
+        modelState = BandwidthModelController(maxDatagramBytes: maxDatagramBytes, maximumWindowBytes: maximumWindowBytes)
     }
 
-    var maxDatagramBytes: Int { model?.maxDatagramBytes ?? newReno?.maxDatagramBytes ?? 1 }
-    var maximumWindowBytes: Int { model?.maximumWindowBytes ?? newReno?.maximumWindowBytes ?? 0 }
-    var minimumWindowBytes: Int { model?.minimumWindowBytes ?? newReno?.minimumWindowBytes ?? 0 }
-    var initialWindowBytes: Int { model?.initialWindowBytes ?? newReno?.initialWindowBytes ?? 0 }
-    var windowBytes: Int { model?.windowBytes ?? newReno?.windowBytes ?? 0 }
-    var bytesInFlight: Int { model?.bytesInFlight ?? newReno?.bytesInFlight ?? 0 }
-    var congestionEvents: Int { model?.congestionEvents ?? newReno?.congestionEvents ?? 0 }
-    var persistentCongestionEvents: Int { model?.persistentCongestionEvents ?? newReno?.persistentCongestionEvents ?? 0 }
+    var maxDatagramBytes: Int { isModel ? modelState.maxDatagramBytes : newRenoState.maxDatagramBytes }
+    var maximumWindowBytes: Int { isModel ? modelState.maximumWindowBytes : newRenoState.maximumWindowBytes }
+    var minimumWindowBytes: Int { isModel ? modelState.minimumWindowBytes : newRenoState.minimumWindowBytes }
+    var initialWindowBytes: Int { isModel ? modelState.initialWindowBytes : newRenoState.initialWindowBytes }
+    var windowBytes: Int { isModel ? modelState.windowBytes : newRenoState.windowBytes }
+    var bytesInFlight: Int { isModel ? modelState.bytesInFlight : newRenoState.bytesInFlight }
+    var congestionEvents: Int { isModel ? modelState.congestionEvents : newRenoState.congestionEvents }
+    var persistentCongestionEvents: Int { isModel ? modelState.persistentCongestionEvents : newRenoState.persistentCongestionEvents }
     /// NewReno's slow start, or the model's startup.
-    var inSlowStart: Bool { model.map { $0.mode == .startup } ?? newReno?.inSlowStart ?? false }
-    var delayExits: Int { newReno?.delayExits ?? 0 }
+    var inSlowStart: Bool { isModel ? modelState.mode == .startup : newRenoState.inSlowStart }
+    var delayExits: Int { isModel ? 0 : newRenoState.delayExits }
     /// The pacing rate and the bottleneck estimate, in bytes per second (0: not paced).
-    var pacingBytesPerSecond: Double { model?.pacingBytesPerSecond ?? 0 }
-    var bandwidthBytesPerSecond: Double { model?.bandwidthBytesPerSecond ?? 0 }
+    var pacingBytesPerSecond: Double { isModel ? modelState.pacingBytesPerSecond : 0 }
+    var bandwidthBytesPerSecond: Double { isModel ? modelState.bandwidthBytesPerSecond : 0 }
 
     /// Whether an ack-eliciting datagram may go, with `extraBytes` beyond the window.
     func allowsSending(extraBytes: Int = 0) -> Bool {
-        model?.allowsSending(extraBytes: extraBytes) ?? newReno?.allowsSending(extraBytes: extraBytes) ?? true
+        isModel ? modelState.allowsSending(extraBytes: extraBytes) : newRenoState.allowsSending(extraBytes: extraBytes)
     }
 
     /// Whether the pacer lets a datagram go now (NewReno does not pace).
-    func pacingAllows(now: UInt64) -> Bool { model?.pacingAllows(now: now) ?? true }
+    func pacingAllows(now: UInt64) -> Bool { isModel ? modelState.pacingAllows(now: now) : true }
 
     /// When the pacer lets the next datagram go (nil: it does not hold one back).
     func nextSendMicros(now: UInt64) -> UInt64? {
-        guard let next = model?.nextSendMicros, next > now else { return nil }
-        return next
+        guard isModel, modelState.nextSendMicros > now else { return nil }
+        return modelState.nextSendMicros
     }
 
     /// Whether a datagram sent now would fill the window (NewReno grows only then).
-    func fillsWindow(afterSending bytes: Int) -> Bool { newReno?.fillsWindow(afterSending: bytes) ?? false }
+    func fillsWindow(afterSending bytes: Int) -> Bool { isModel ? false : newRenoState.fillsWindow(afterSending: bytes) }
 
     mutating func sent(bytes: Int, now: UInt64) -> DeliveryRateSampler.PacketState {
-        newReno?.sent(bytes: bytes)
-        return model?.sent(bytes: bytes, now: now) ?? DeliveryRateSampler.PacketState()
+        guard isModel else {
+            newRenoState.sent(bytes: bytes)
+            return DeliveryRateSampler.PacketState()
+        }
+        return modelState.sent(bytes: bytes, now: now)
     }
 
     mutating func acknowledged(bytes: Int, sentAtMicros: UInt64, windowLimited: Bool, delivery: DeliveryRateSampler.PacketState, now: UInt64) {
-        newReno?.acknowledged(bytes: bytes, sentAtMicros: sentAtMicros, windowLimited: windowLimited)
-        model?.acknowledged(bytes: bytes, state: delivery, now: now)
+        if isModel {
+            modelState.acknowledged(bytes: bytes, state: delivery, now: now)
+        } else {
+            newRenoState.acknowledged(bytes: bytes, sentAtMicros: sentAtMicros, windowLimited: windowLimited)
+        }
     }
 
     /// Every packet an ack covers has been told.
     mutating func ackProcessed(now: UInt64) {
-        model?.ackProcessed(now: now)
+        if isModel { modelState.ackProcessed(now: now) }
     }
 
     mutating func roundTrip(sampleMicros: UInt64, ordinal: UInt64, sentOrdinal: UInt64) {
-        newReno?.roundTrip(sampleMicros: sampleMicros, ordinal: ordinal, sentOrdinal: sentOrdinal)
+        if !isModel { newRenoState.roundTrip(sampleMicros: sampleMicros, ordinal: ordinal, sentOrdinal: sentOrdinal) }
     }
 
     mutating func lost(bytes: Int, latestSentAtMicros: UInt64, now: UInt64) {
-        newReno?.lost(bytes: bytes, latestSentAtMicros: latestSentAtMicros, now: now)
-        model?.lost(bytes: bytes)
+        if isModel {
+            modelState.lost(bytes: bytes)
+        } else {
+            newRenoState.lost(bytes: bytes, latestSentAtMicros: latestSentAtMicros, now: now)
+        }
     }
 
     mutating func persistentCongestion() {
-        newReno?.persistentCongestion()
-        model?.persistentCongestion()
+        if isModel { modelState.persistentCongestion() } else { newRenoState.persistentCongestion() }
     }
 
     mutating func forget(bytes: Int) {
-        newReno?.forget(bytes: bytes)
-        model?.forget(bytes: bytes)
+        if isModel { modelState.forget(bytes: bytes) } else { newRenoState.forget(bytes: bytes) }
     }
 
     /// Nothing more waits to be sent.
     mutating func applicationLimited() {
-        model?.applicationLimited()
+        if isModel { modelState.applicationLimited() }
     }
 }

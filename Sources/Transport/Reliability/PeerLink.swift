@@ -99,10 +99,17 @@ public struct PeerLink: Sendable {
         func size(number: UInt64) -> Int { MessageSequence(number: number).frameSize + messageFrame.count }
     }
 
+    /// A packet an ack took out of `sent`. A struct, not a tuple: an array of tuples is
+    /// emptied through the runtime's generic tuple destroy, a few hundred instructions an ack.
+    struct Acknowledged: Sendable {
+        var number: UInt64
+        var packet: SentPacket
+    }
+
     /// A packet awaiting its ack; only ack-eliciting packets are remembered.
     struct SentPacket: Sendable {
         var time: UInt64
-        var units: [UInt64]
+        var units: CarriedUnits
         var containsRetransmission: Bool
         /// Sealed size, as counted in flight.
         var bytes: Int
@@ -131,8 +138,13 @@ public struct PeerLink: Sendable {
     var bulkQueue: [UInt64] = []
     var unreliable: [(frame: [UInt8], key: String?, trafficClass: TrafficClass)] = []
     var sent: [UInt64: SentPacket] = [:]
-    /// Scratch for `onAck` (always empty between calls).
-    private var ackedScratch: [UInt64] = []
+    /// Scratch for `onAck` and `receive` (always empty between calls).
+    private var ackedScratch: [Acknowledged] = []
+    private var framesScratch: [Message] = []
+    /// At or below the lowest packet number in `sent` (at `nextPacket` when it is empty):
+    /// an ack's ranges are looked at from here up, so one covering everything ever sent
+    /// touches only what is still in flight.
+    var lowestInFlight: UInt64 = 0
     var largestAcked: UInt64?
     var reordering = ReorderingTracker()
     var lastAckElicitingSentAt: UInt64?
@@ -377,6 +389,16 @@ public struct PeerLink: Sendable {
     /// Runs timers and sends what is due: call after every input and at `nextWakeupMicros`.
     public mutating func poll(now: UInt64) -> PeerLinkOutput {
         var output = PeerLinkOutput()
+        var addressed: [(NodeID, [UInt8])] = []
+        output.nextWakeupMicros = poll(now: now, datagrams: &addressed, gaveUp: &output.gaveUp)
+        output.datagrams = addressed.map(\.1)
+        return output
+    }
+
+    /// `poll(now:)` appending to the caller's arrays — each datagram with this link's
+    /// peer — instead of returning fresh ones (the event loop polls once per message and
+    /// keeps its arrays); returns `nextWakeupMicros`.
+    public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [UInt64]) -> UInt64? {
         expireDeadlines(now)
         detectLosses(now)
         if let lastSend = lastAckElicitingSentAt, !sent.isEmpty,
@@ -384,13 +406,14 @@ public struct PeerLink: Sendable {
             probeTimeout(now)
         }
         while let datagram = nextDatagram(now) {
-            output.datagrams.append(datagram)
+            datagrams.append((peer, datagram))
         }
         if controlQueue.isEmpty && bulkQueue.isEmpty && unreliable.isEmpty { congestion.applicationLimited() }
-        output.gaveUp = pendingGiveUps
-        pendingGiveUps = []
-        output.nextWakeupMicros = nextWakeup(now)
-        return output
+        if !pendingGiveUps.isEmpty {
+            gaveUp += pendingGiveUps
+            pendingGiveUps.removeAll()
+        }
+        return nextWakeup(now)
     }
 
     /// Nothing acknowledged for a whole PTO (RFC 9002 §6.2): nothing is declared lost —
@@ -479,7 +502,7 @@ public struct PeerLink: Sendable {
             ack.encodeFrame(into: &datagram, last: false)
         }
         let acksEnd = datagram.count
-        var carried: [UInt64] = []
+        var carried = CarriedUnits()
         var retransmission = false
         // Each queue is taken out of `self` while it is worked on, so that removing
         // from it does not copy it.
@@ -531,51 +554,81 @@ public struct PeerLink: Sendable {
     /// Moves units from the front of `queue` into the datagram while they fit.
     private mutating func takeUnits(
         from queue: inout [UInt64], into datagram: inout [UInt8], budgetEnd: Int,
-        lastFrameAt: inout Int?, carried: inout [UInt64], retransmission: inout Bool
+        lastFrameAt: inout Int?, carried: inout CarriedUnits, retransmission: inout Bool
     ) {
         var taken = 0
         // Units are read and updated where they lie in the dictionary (one lookup each,
         // no copy of their frames).
         while taken < queue.count, let slot = units.index(forKey: queue[taken]) {
             let number = queue[taken]
-            guard datagram.count + units.values[slot].size(number: number) <= budgetEnd else { break }
+            guard let (frameAt, size, resent) = Self.write(&units.values[slot], number: number, into: &datagram, budgetEnd: budgetEnd)
+            else { break }
             carried.append(number)
             taken += 1
-            MessageSequence(number: number).encodeFrame(into: &datagram, last: false)
-            lastFrameAt = datagram.count
-            datagram += units.values[slot].messageFrame
-            if units.values[slot].transmissions > 0 {
+            lastFrameAt = frameAt
+            if resent {
                 retransmission = true
                 stats.messagesRetransmitted += 1
-                stats.bytesRetransmitted += units.values[slot].size(number: number)
+                stats.bytesRetransmitted += size
             }
-            units.values[slot].transmissions += 1
-            units.values[slot].queued = false
         }
-        queue.removeFirst(taken)
+        if taken > 0 { queue.removeFirst(taken) }
+    }
+
+    /// Writes a unit's Sequence frame and message frame if they fit, and counts the
+    /// transmission; returns where the message frame starts, the bytes written, and
+    /// whether it was sent before. The unit is lent in place: reading it through the
+    /// dictionary's getter copied it (and retained its frame) three times a datagram.
+    private static func write(
+        _ unit: inout Unit, number: UInt64, into datagram: inout [UInt8], budgetEnd: Int
+    ) -> (frameAt: Int, size: Int, resent: Bool)? {
+        let size = unit.size(number: number)
+        guard datagram.count + size <= budgetEnd else { return nil }
+        MessageSequence(number: number).encodeFrame(into: &datagram, last: false)
+        let frameAt = datagram.count
+        datagram += unit.messageFrame
+        let resent = unit.transmissions > 0
+        unit.transmissions += 1
+        unit.queued = false
+        return (frameAt, size, resent)
     }
 
     // MARK: - Receiving
 
     /// Takes a datagram that passed the gate; returns the messages to deliver, each once.
     public mutating func receive(_ datagram: OpenedDatagram, now: UInt64) -> [Message] {
+        var deliveries: [(NodeID, Message)] = []
+        receive(datagram, now: now, into: &deliveries)
+        return deliveries.map(\.1)
+    }
+
+    /// `receive(_:now:)` appending each message to deliver, with this link's peer, to the
+    /// caller's array (the event loop keeps one).
+    public mutating func receive(_ datagram: OpenedDatagram, now: UInt64, into deliveries: inout [(NodeID, Message)]) {
         stats.datagramsReceived += 1
         stats.bytesReceived += datagram.payload.count + DatagramHeader.size
         if datagram.payload.isEmpty {
             // A keepalive: authenticated by the session; acknowledged if it asks to be.
             _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
-            return []
+            return
         }
-        let frames: [Message]
+        // Decoded into a buffer kept between datagrams (taken out of `self` meanwhile): a
+        // fresh array per datagram was an allocation.
+        var frames: [Message] = []
+        swap(&frames, &framesScratch)
+        defer {
+            frames.removeAll(keepingCapacity: true)
+            swap(&frames, &framesScratch)
+        }
         do {
-            frames = try Payload.decode(datagram.payload)
+            try Payload.decode(datagram.payload, into: &frames)
         } catch {
             stats.drops.count(.malformed)
-            return []
+            return
         }
         if acks.contains(datagram.header.packetNumber.value) {
             stats.drops.count(.duplicate)
-            return []
+            return
         }
         // The packet is acknowledged only after its frames are taken: a message the link
         // cannot take (a fragment the reassembler refuses, a number too late to tell)
@@ -586,7 +639,6 @@ public struct PeerLink: Sendable {
                 _ = acks.received(datagram.header.packetNumber.value, ackEliciting: datagram.header.ackEliciting, at: now)
             }
         }
-        var deliveries: [Message] = []
         var i = 0
         while i < frames.count {
             switch frames[i] {
@@ -595,7 +647,7 @@ public struct PeerLink: Sendable {
             case .sequence(let sequence):
                 guard i + 1 < frames.count, !Self.isTransportFrame(frames[i + 1]) else {
                     stats.drops.count(.malformed)
-                    return deliveries
+                    return
                 }
                 i += 1
                 guard delivered.admits(sequence.number) else {
@@ -621,23 +673,30 @@ public struct PeerLink: Sendable {
                         refused = true
                     case .complete(let whole):
                         _ = delivered.insert(sequence.number)
-                        deliveries += reassembled(whole)
+                        for message in reassembled(whole) { deliveries.append((peer, message)) }
                     case .held, .duplicate:
                         _ = delivered.insert(sequence.number)
                     }
                 } else {
                     _ = delivered.insert(sequence.number)
-                    deliveries.append(frames[i])
+                    deliveries.append((peer, Self.take(&frames[i])))
                 }
             case .fragment:
                 // Fragments only travel as reliable messages.
                 stats.drops.count(.malformed)
             default:
-                deliveries.append(frames[i])
+                deliveries.append((peer, Self.take(&frames[i])))
             }
             i += 1
         }
-        return deliveries
+    }
+
+    /// Moves a frame out of the kept list, leaving a trivial one in its place: a copy cost
+    /// a retain now and a release (of its bytes) when the list is emptied.
+    private static func take(_ frame: inout Message) -> Message {
+        var taken = Message.sequence(MessageSequence(number: 0))
+        swap(&taken, &frame)
+        return taken
     }
 
     static func isTransportFrame(_ message: Message) -> Bool {
@@ -663,7 +722,7 @@ public struct PeerLink: Sendable {
         guard ack.largest < nextPacket else { return stats.drops.count(.ackForUnsent) }
         // The newly acknowledged packets, gathered in a buffer kept between acks (an ack
         // arrives with nearly every datagram; a fresh array each time was an allocation).
-        var newly: [UInt64] = []
+        var newly: [Acknowledged] = []
         swap(&newly, &ackedScratch)
         defer {
             newly.removeAll(keepingCapacity: true)
@@ -671,34 +730,28 @@ public struct PeerLink: Sendable {
         }
         var queuedAcked = false
         // Packets declared lost that arrived after all: what they carried need not go again.
-        for number in reordering.acknowledged(ack.ranges) where units.removeValue(forKey: number)?.queued == true {
-            queuedAcked = true
+        if !reordering.isEmpty {
+            for number in reordering.acknowledged(ack.ranges) where units.removeValue(forKey: number)?.queued == true {
+                queuedAcked = true
+            }
         }
-        var largestNew: UInt64?
-        for pn in sent.keys where ack.ranges.contains(where: { $0.lowest <= pn && pn <= $0.highest }) {
-            newly.append(pn)
-            largestNew = max(largestNew ?? pn, pn)
-        }
-        guard let largestNew else {
+        guard let newest = takeAcknowledged(ack, into: &newly) else {
             if queuedAcked { pruneQueues() }
             return
         }
-        // In packet order, not the dictionary's (which differs from process to process):
-        // the congestion window grows by the order it is told, and a run must replay.
-        newly.sort()
-        if let packet = sent[largestNew], !packet.containsRetransmission, largestNew == ack.largest {
+        if !newest.containsRetransmission, newest.number == ack.largest {
             // Karn's rule: only packets sent once give RTT samples.
-            rtt.add(measuredMicros: now >= packet.time ? now - packet.time : 0, ackDelayMicros: ack.delayMicros)
+            rtt.add(measuredMicros: now >= newest.time ? now - newest.time : 0, ackDelayMicros: ack.delayMicros)
             if firstRTTSampleAt == nil { firstRTTSampleAt = now }
             if let sample = rtt.latestMicros {
-                congestion.roundTrip(sampleMicros: sample, ordinal: packet.ordinal, sentOrdinal: ackElicitingSent)
+                congestion.roundTrip(sampleMicros: sample, ordinal: newest.ordinal, sentOrdinal: ackElicitingSent)
             }
         }
         // The path answers again: the PTO's backoff and its probes end (RFC 9002 §6.2.1).
         rtt.acknowledged()
         probesAllowed = 0
-        for pn in newly {
-            guard let packet = sent.removeValue(forKey: pn) else { continue }
+        for acknowledged in newly {
+            let packet = acknowledged.packet
             leftFlight(packet)
             congestion.acknowledged(
                 bytes: packet.bytes, sentAtMicros: packet.time, windowLimited: packet.windowLimited, delivery: packet.delivery, now: now)
@@ -713,9 +766,91 @@ public struct PeerLink: Sendable {
         detectLosses(now)
     }
 
+    /// Takes the packets `ack` covers out of `sent`, appending them in packet order (the
+    /// congestion window grows by the order it is told, and a run must replay — a
+    /// dictionary's order differs from process to process). Only numbers from
+    /// `lowestInFlight` to the last sent count: they are looked up one by one when fewer
+    /// than the packets in flight, else `sent` is scanned once.
+    /// Returns what the RTT sample needs of the largest one taken (read here: a copy of an
+    /// element of `newly` afterwards cost more than the sample).
+    private mutating func takeAcknowledged(
+        _ ack: AckFrame, into newly: inout [Acknowledged]
+    ) -> (number: UInt64, time: UInt64, containsRetransmission: Bool, ordinal: UInt64)? {
+        var newest: (number: UInt64, time: UInt64, containsRetransmission: Bool, ordinal: UInt64)?
+        func taken(_ pn: UInt64, _ packet: SentPacket) {
+            if pn >= newest?.number ?? 0 { newest = (pn, packet.time, packet.containsRetransmission, packet.ordinal) }
+        }
+        defer { if sent.isEmpty { lowestInFlight = nextPacket } }
+        guard !sent.isEmpty, nextPacket > 0 else { return nil }
+        // Where the lowest packet lies: if the ack covers it, it is taken out by this
+        // index, without a second lookup (valid only until `sent` first changes).
+        var lowestIndex: [UInt64: SentPacket].Index?
+        while lowestInFlight < nextPacket {
+            if let index = sent.index(forKey: lowestInFlight) {
+                lowestIndex = index
+                break
+            }
+            lowestInFlight += 1
+        }
+        let last = nextPacket - 1
+        // How many numbers the ranges cover there (they are disjoint), up to past `sent.count`.
+        var span = 0
+        for range in ack.ranges {
+            let low = max(range.lowest, lowestInFlight), high = min(range.highest, last)
+            guard low <= high else { continue }
+            guard high - low < UInt64(sent.count) else {
+                span = sent.count + 1
+                break
+            }
+            span += Int(high - low) + 1
+            if span > sent.count { break }
+        }
+        if span <= sent.count {
+            // The ranges descend: from the last one, each upwards, is packet order.
+            for range in ack.ranges.reversed() {
+                let low = max(range.lowest, lowestInFlight), high = min(range.highest, last)
+                guard low <= high else { continue }
+                for pn in low...high {
+                    if let index = lowestIndex {
+                        lowestIndex = nil
+                        if pn == lowestInFlight {
+                            let packet = sent.remove(at: index).value
+                            taken(pn, packet)
+                            newly.append(Acknowledged(number: pn, packet: packet))
+                            continue
+                        }
+                    }
+                    if let packet = sent.removeValue(forKey: pn) {
+                        taken(pn, packet)
+                        newly.append(Acknowledged(number: pn, packet: packet))
+                    }
+                }
+            }
+        } else {
+            for (pn, packet) in sent where Self.covers(ack.ranges, pn) {
+                taken(pn, packet)
+                newly.append(Acknowledged(number: pn, packet: packet))
+            }
+            for acknowledged in newly { sent[acknowledged.number] = nil }
+            newly.sort { $0.number < $1.number }
+        }
+        return newest
+    }
+
+    /// Whether descending, disjoint `ranges` hold `pn` (binary search).
+    static func covers(_ ranges: [AckRange], _ pn: UInt64) -> Bool {
+        var low = 0, high = ranges.count
+        while low < high {
+            let mid = low + (high - low) / 2
+            if ranges[mid].lowest > pn { low = mid + 1 } else { high = mid }
+        }
+        return low < ranges.count && pn <= ranges[low].highest
+    }
+
     private mutating func detectLosses(_ now: UInt64) {
         lossTimer = nil
-        guard let largest = largestAcked else { return }
+        // Nothing in flight below the largest acknowledged: nothing to look at.
+        guard let largest = largestAcked, !sent.isEmpty, lowestInFlight < largest else { return }
         let delay = rtt.lossDelayMicros
         var lost: [(number: UInt64, packet: SentPacket)] = []
         for (pn, packet) in sent where pn < largest {
@@ -734,7 +869,7 @@ public struct PeerLink: Sendable {
             sent[pn] = nil
             leftFlight(packet)
             stats.packetsLost += 1
-            reordering.declaredLost(packet: pn, largestAcked: largest, units: packet.units)
+            reordering.declaredLost(packet: pn, largestAcked: largest, units: Array(packet.units))
             bytes += packet.bytes
             latestSent = max(latestSent, packet.time)
             numbers += packet.units

@@ -435,10 +435,12 @@ public struct TransportCore: Sendable {
             return p.reportedUnreachable
         }
         if unreachableBefore { events.append(.reachable(peer)) }
-        let messages = slot == .previous
-            ? peers[i].previous?.link.receive(opened, now: now) ?? []
-            : peers[i].current?.link.receive(opened, now: now) ?? []
-        for message in messages { deliveries.append((peer, message)) }
+        // Appended where they go: an array per datagram, then copied, is gone.
+        if slot == .previous {
+            peers[i].previous?.link.receive(opened, now: now, into: &deliveries)
+        } else {
+            peers[i].current?.link.receive(opened, now: now, into: &deliveries)
+        }
         peers[i].dirty = true
     }
 
@@ -635,8 +637,11 @@ public struct TransportCore: Sendable {
     /// send and give up. Returns the earliest time to call again (nil: only on input).
     public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [(NodeID, UInt64)]) -> UInt64? {
         var next: UInt64?
-        gaveUp += strayGiveUps
-        strayGiveUps = []
+        // Guarded: appending even an empty array cost a call and a uniqueness check per poll.
+        if !strayGiveUps.isEmpty {
+            gaveUp += strayGiveUps
+            strayGiveUps = []
+        }
         for i in peers.indices {
             if peers[i].dirty || peers[i].wakeAt.map({ $0 <= now }) == true {
                 peers[i].dirty = false
@@ -683,7 +688,9 @@ public struct TransportCore: Sendable {
                 }
             }
             // Reject-after-time: a session this old is never used again.
-            if let current = peers[i].current, now >= current.establishedAt + config.rejectAfterMicros {
+            // Only the field is read, where it lies: binding the session copied it whole (its
+            // link, every queue retained) on every poll.
+            if let establishedAt = inPlace(i, { $0.current?.establishedAt }), now >= establishedAt + config.rejectAfterMicros {
                 retire(i, \.current)
                 peers[i].unconfirmedByPeer = false
                 if peers[i].initiation == nil && peers[i].next == nil { startInitiation(i, now: now) }
@@ -712,17 +719,17 @@ public struct TransportCore: Sendable {
         }
         for message in peers[i].handshakes { datagrams.append((peer, message)) }
         peers[i].handshakes = []
-        if let output = peers[i].previous?.link.poll(now: now) {
-            for datagram in output.datagrams { datagrams.append((peer, datagram)) }
-            peers[i].giveUps += output.gaveUp
-            consider(output.nextWakeupMicros)
+        // The links append to `datagrams` where it lies; what they give up is gathered
+        // apart (empty, it costs nothing), as `peers[i]` is busy while a link runs.
+        var linkGaveUp: [UInt64] = []
+        if peers[i].previous != nil {
+            consider(peers[i].previous?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp))
         }
         let before = datagrams.count
-        if let output = peers[i].current?.link.poll(now: now) {
-            for datagram in output.datagrams { datagrams.append((peer, datagram)) }
-            peers[i].giveUps += output.gaveUp
-            consider(output.nextWakeupMicros)
+        if peers[i].current != nil {
+            consider(peers[i].current?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp))
         }
+        if !linkGaveUp.isEmpty { peers[i].giveUps += linkGaveUp }
         if peers[i].unconfirmedByPeer && peers[i].keepalivesLeft > 0 {
             if datagrams.count > before {
                 // Data went out: it elicits an ack, which confirms as well.

@@ -157,6 +157,24 @@ import Wire
         #expect(mean >= 0.9 * Self.narrowRate, "and not below it either")
     }
 
+    /// Acks held back for 300 ms and released together, every 2 s: over the ack span
+    /// alone the two rounds around a release read up to 1.6 × the link.
+    @Test func acksReleasedTogetherDoNotInflateTheEstimate() {
+        let rate = 1_000_000.0 / 8
+        var path = BottleneckPath(bytesPerSecond: rate, roundTripMicros: 80_000, seed: 3)
+        path.run(forMicros: 5_000_000)
+        #expect(path.controller.mode == .probeBandwidth)
+        var largestEstimate = 0.0
+        for _ in 0..<10 {
+            path.ackStall = path.now + 500_000..<path.now + 800_000
+            for _ in 0..<20 {
+                path.run(forMicros: 100_000)
+                largestEstimate = max(largestEstimate, path.controller.bandwidthBytesPerSecond)
+            }
+        }
+        #expect(largestEstimate <= 1.3 * rate, "estimate up to \(largestEstimate) B/s on a \(rate) B/s link")
+    }
+
     /// Before: startup grew the window by every byte of the first window delivered, so
     /// twice RFC 9002's ten datagrams went into a path that holds five, paced at 2.89 ×
     /// their rate over the assumed round trip: ≈ 0.4 s of `narrowband`'s link queued.

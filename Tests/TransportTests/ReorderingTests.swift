@@ -34,6 +34,29 @@ import Wire
         #expect(s.link.statistics.messagesRetransmitted == 1, "4's fragment, not 0's")
     }
 
+    /// The late ack comes after the fragment was already sent again, and that copy is
+    /// lost: the fragment did arrive (the first copy's ack says so), so nothing goes again
+    /// and nothing is reported given up.
+    @Test func aLateAckAfterTheResendMakesTheResendsLossHarmless() throws {
+        var s = CongestionControlTests.Sender(bulkBytes: 100_000)
+        let flight = s.poll()
+        try s.ack(Array(flight.dropFirst()), after: 50_000)
+        #expect(s.link.statistics.packetsLost == 1)
+        let resent = s.poll()
+        #expect(s.link.statistics.messagesRetransmitted == 1)
+        let resend = try #require(resent.first)
+        try s.ack([flight[0]], after: 1_000)
+        #expect(s.link.statistics.spuriousLosses == 1)
+        // Everything sent after the resend is acknowledged; the resend itself never is.
+        try s.ack(Array(resent.dropFirst()) + s.poll(), after: 1_000)
+        try s.ack(s.poll(), after: 400_000)
+        #expect(s.link.statistics.packetsLost >= 2, "the resend (\(resend)) was declared lost")
+        #expect(s.link.statistics.messagesRetransmitted == 1, "and not sent a third time")
+        #expect(s.link.statistics.messagesGivenUp == 0)
+        let output = s.link.poll(now: s.now + 10_000_000)
+        #expect(output.gaveUp.isEmpty)
+    }
+
     @Test func aTrueLossIsNotSpurious() throws {
         var s = CongestionControlTests.Sender(bulkBytes: 100_000)
         let flight = s.poll()

@@ -27,8 +27,10 @@ struct BandwidthModelController: Sendable, Equatable {
     struct RoundStart: Sendable, Equatable {
         var delivered: UInt64
         var atMicros: UInt64
-        /// Whether the round it ended had an application-limited sample.
+        /// Whether the round it ended had an application-limited sample, and its largest
+        /// per-ack sample (bounded by its send span: what a burst of acks cannot inflate).
         var endedApplicationLimited: Bool
+        var endedLargestSample: Double
     }
 
     /// 2 / ln 2: the smallest gain that doubles the delivery rate each round.
@@ -76,6 +78,7 @@ struct BandwidthModelController: Sendable, Equatable {
     /// first, at most `sampleRounds` + 1), and whether a round had an application-limited sample.
     private var roundStarts: [RoundStart] = []
     private var roundApplicationLimited = false
+    private var roundLargestSample: Double = 0
     private var plateauRounds = 0
     /// Startup found the bottleneck (the bandwidth stopped growing, or a congestive loss).
     private(set) var filledPipe = false
@@ -199,6 +202,13 @@ struct BandwidthModelController: Sendable, Equatable {
     mutating func persistentCongestion() {
         persistentCongestionEvents += 1
         bandwidthFilter.reset()
+        // Nothing measured before the collapse describes the path now.
+        roundStarts.removeAll()
+        roundApplicationLimited = false
+        roundLargestSample = 0
+        lossSampleLostBytes = 0
+        lossSampleAckedBytes = 0
+        windowBeforeProbeRoundTrip = 0
         bandwidthCeiling = .infinity
         windowCeiling = .max
         filledPipe = false
@@ -223,11 +233,15 @@ struct BandwidthModelController: Sendable, Equatable {
     /// An application-limited sample counts only if it shows more than is known.
     private mutating func updateBandwidth(_ sample: DeliveryRateSampler.Sample, roundStarted: Bool, now: UInt64) {
         if roundStarted {
-            roundStarts.append(RoundStart(delivered: sampler.delivered, atMicros: now, endedApplicationLimited: roundApplicationLimited))
+            roundStarts.append(RoundStart(
+                delivered: sampler.delivered, atMicros: now, endedApplicationLimited: roundApplicationLimited,
+                endedLargestSample: roundLargestSample))
             if roundStarts.count > Self.sampleRounds + 1 { roundStarts.removeFirst(roundStarts.count - Self.sampleRounds - 1) }
             roundApplicationLimited = false
+            roundLargestSample = 0
         }
         roundApplicationLimited = roundApplicationLimited || sample.applicationLimited
+        roundLargestSample = max(roundLargestSample, sample.bytesPerSecond)
         if mode == .startup {
             // An interval shorter than the round trip is acks arriving bunched, not the path.
             let rate = sample.bytesPerSecond
@@ -239,7 +253,11 @@ struct BandwidthModelController: Sendable, Equatable {
         }
         guard roundStarted, roundStarts.count == Self.sampleRounds + 1, let first = roundStarts.first,
               now > first.atMicros, sampler.delivered >= first.delivered else { return }
-        let rate = Double(sampler.delivered - first.delivered) * 1_000_000 / Double(now - first.atMicros)
+        // Over the ack span only, acks held back and then released together would read as
+        // a rate the path never carried: no more than the rounds' per-ack samples showed,
+        // each bounded by the time its bytes took to send.
+        let ackSpanRate = Double(sampler.delivered - first.delivered) * 1_000_000 / Double(now - first.atMicros)
+        let rate = min(ackSpanRate, roundStarts.dropFirst().map(\.endedLargestSample).max() ?? 0)
         let limited = roundStarts.dropFirst().contains { $0.endedApplicationLimited }
         if !limited || rate >= bandwidthFilter.maximum { bandwidthFilter.update(rate, round: rounds) }
     }
@@ -348,7 +366,7 @@ struct BandwidthModelController: Sendable, Equatable {
             } else if windowBytes < target {
                 // Toward its target only: not also by every byte of the first window
                 // delivered, which doubled the initial window before the path was known.
-                windowBytes += ackedThisAck
+                windowBytes = min(windowBytes + ackedThisAck, target)
             }
         }
         windowBytes = min(max(windowBytes, minimumWindowBytes), maximumWindowBytes, max(windowCeiling, minimumWindowBytes))

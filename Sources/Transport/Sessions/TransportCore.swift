@@ -814,6 +814,7 @@ extension PeerStats {
         bytesReceived += other.bytesReceived
         messagesRetransmitted += other.messagesRetransmitted
         packetsLost += other.packetsLost
+        spuriousLosses += other.spuriousLosses
         messagesGivenUp += other.messagesGivenUp
         drops.add(other.drops)
         batchBytesRaw += other.batchBytesRaw

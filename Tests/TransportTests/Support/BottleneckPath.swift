@@ -28,6 +28,9 @@ struct BottleneckPath {
     /// Datagrams the sender may still send (nil: always has more).
     var budget: Int?
     var datagramBytes = 1228
+    /// Acks due within this stretch are held to its end and then arrive in a burst (a
+    /// receiver or a middlebox that stalls: ack compression).
+    var ackStall: Range<UInt64>?
     /// The largest queue at the bottleneck seen, in microseconds of waiting.
     var largestQueueMicros: UInt64 = 0
 
@@ -52,6 +55,10 @@ struct BottleneckPath {
                 bottleneckFreeAt = start + UInt64(Double(datagramBytes) * 1_000_000 / bytesPerSecond)
                 let jitter = jitterMicros == 0 ? 0 : random.next() % (2 * jitterMicros + 1)
                 ackAt = bottleneckFreeAt + roundTripMicros - jitterMicros + jitter
+                if let stall = ackStall, let due = ackAt, stall.contains(due) {
+                    // Released one after another, 0.1 ms apart, in the order they were held.
+                    ackAt = stall.upperBound + (due - stall.lowerBound) / 1_000 * 100
+                }
             }
             flight.append(InFlight(bytes: datagramBytes, state: state, ackAt: ackAt, sequence: sequence))
         }

@@ -236,7 +236,7 @@ public final class TransportEndpoint: @unchecked Sendable {
             giveUps.removeAll(keepingCapacity: true)
             if !events.isEmpty { events.removeAll(keepingCapacity: true) }
             state.withLock { s in
-                if readable { socket.receiveAll(into: &batch, reusing: &s.core.bufferPool) }
+                if readable { socket.receiveAll(into: &batch) }
                 batch.reverse()
                 // Popped, each datagram's buffer has one owner and is decrypted in place.
                 while let (bytes, from) = batch.popLast() {
@@ -262,11 +262,7 @@ public final class TransportEndpoint: @unchecked Sendable {
                 addressed.reverse()
                 while let (address, datagram) = addressed.popLast() { socket.send(datagram, to: address) }
                 outgoing.reverse()
-                while let (peer, datagram) = outgoing.popLast() {
-                    transmit(datagram, to: peer, now: now, state: &s)
-                    // Sent: its buffer builds or receives the next datagram.
-                    s.core.bufferPool.giveBack(datagram)
-                }
+                while let (peer, datagram) = outgoing.popLast() { transmit(datagram, to: peer, now: now, state: &s) }
                 // Sorting even an empty array went through the generic sort: skipped.
                 if s.delayed.count > 1 { s.delayed.sort { $0.time < $1.time } }
                 while let first = s.delayed.first, first.time <= now {

@@ -124,24 +124,6 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
-    /// `receiveAll(into:limit:)` copying each datagram into a buffer taken from `pool`
-    /// (given back there once decoded) instead of a fresh one.
-    public func receiveAll(into result: inout [(bytes: [UInt8], from: SocketAddress)], reusing pool: inout DatagramBufferPool, limit: Int = 64) {
-        let start = result.count
-        while result.count - start < limit {
-            let want = UInt32(min(Self.batch, limit - (result.count - start)))
-            let received = edgeraft_receive_batch(fd, receiveBuffers, Self.slot, want, receiveLengths, receiveAddresses)
-            guard received > 0 else { break }
-            for i in 0..<min(Int(received), Int(want)) {
-                let length = min(max(Int(receiveLengths[i]), 0), Self.slot)
-                var bytes = pool.take(minimumCapacity: length)
-                bytes.append(contentsOf: UnsafeBufferPointer(start: receiveBuffers + i * Self.slot, count: length))
-                result.append((bytes, SocketAddress(storage: receiveAddresses[i])))
-            }
-            if received < want { break }
-        }
-    }
-
     /// Waits until readable or `timeoutMillis` passes (−1: forever); also wakes on `wakeFD`.
     public func waitReadable(timeoutMillis: Int32, wakeFD: Int32? = nil) -> Bool {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]

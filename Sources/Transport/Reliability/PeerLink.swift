@@ -399,20 +399,13 @@ public struct PeerLink: Sendable {
     /// peer — instead of returning fresh ones (the event loop polls once per message and
     /// keeps its arrays); returns `nextWakeupMicros`.
     public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [UInt64]) -> UInt64? {
-        var pool = DatagramBufferPool()
-        return poll(now: now, datagrams: &datagrams, gaveUp: &gaveUp, reusing: &pool)
-    }
-
-    /// `poll(now:datagrams:gaveUp:)` building each datagram in a buffer taken from `pool`.
-    public mutating func poll(now: UInt64, datagrams: inout [(NodeID, [UInt8])], gaveUp: inout [UInt64],
-                              reusing pool: inout DatagramBufferPool) -> UInt64? {
         expireDeadlines(now)
         detectLosses(now)
         if let lastSend = lastAckElicitingSentAt, !sent.isEmpty,
            now >= lastSend + rtt.timeoutMicros {
             probeTimeout(now)
         }
-        while let datagram = nextDatagram(now, pool: &pool) {
+        while let datagram = nextDatagram(now) {
             datagrams.append((peer, datagram))
         }
         if controlQueue.isEmpty && bulkQueue.isEmpty && unreliable.isEmpty { congestion.applicationLimited() }
@@ -489,7 +482,7 @@ public struct PeerLink: Sendable {
 
     /// Builds one datagram from what is due, or nil when nothing is. Frames are written
     /// straight into the datagram buffer, which is then sealed in place.
-    private mutating func nextDatagram(_ now: UInt64, pool: inout DatagramBufferPool) -> [UInt8]? {
+    private mutating func nextDatagram(_ now: UInt64) -> [UInt8]? {
         let ackDue = acks.ackDeadline.map { $0 <= now } ?? false
         // What the congestion window (and a PTO's probes) let go now: control within the
         // window plus its reserve, bulk within the window.
@@ -501,7 +494,7 @@ public struct PeerLink: Sendable {
         let sendsData = (controlMay && (!controlQueue.isEmpty || !unreliable.isEmpty)) || (bulkMay && !bulkQueue.isEmpty)
         guard ackDue || sendsData else { return nil }
 
-        var datagram = DatagramSealer.newDatagram(in: pool.take(), payloadCapacity: config.payloadBudget)
+        var datagram = DatagramSealer.newDatagram(payloadCapacity: config.payloadBudget)
         let budgetEnd = DatagramHeader.size + config.payloadBudget
         var lastFrameAt: Int?
         if acks.pendingSince != nil, let ack = acks.makeAck(at: now) {

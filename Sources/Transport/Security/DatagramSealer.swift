@@ -25,17 +25,10 @@ public struct DatagramSealer: Sendable {
     /// A buffer to build a datagram in: room for the header, then append the payload's
     /// frames and call `seal(_:packet:ackEliciting:)`.
     public static func newDatagram(payloadCapacity: Int) -> [UInt8] {
-        newDatagram(in: [], payloadCapacity: payloadCapacity)
-    }
-
-    /// `newDatagram(payloadCapacity:)` in `buffer` (one kept for reuse): whatever it
-    /// held is dropped, its capacity kept.
-    public static func newDatagram(in buffer: consuming [UInt8], payloadCapacity: Int) -> [UInt8] {
-        var datagram = buffer
-        datagram.removeAll(keepingCapacity: true)
-        datagram.reserveCapacity(DatagramHeader.size + payloadCapacity + DatagramHeader.tagSize)
-        datagram.append(contentsOf: repeatElement(0, count: DatagramHeader.size))
-        return datagram
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(DatagramHeader.size + payloadCapacity + DatagramHeader.tagSize)
+        buffer.append(contentsOf: repeatElement(0, count: DatagramHeader.size))
+        return buffer
     }
 
     /// Turns a buffer from `newDatagram` holding the payload into the datagram sent as

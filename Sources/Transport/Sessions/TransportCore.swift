@@ -133,9 +133,6 @@ public struct TransportCore: Sendable {
     private var events: [PeerEvent] = []
     /// Reliable messages for nodes not in the roster: given up at the next poll.
     private var strayGiveUps: [(NodeID, UInt64)] = []
-    /// Buffers of datagrams received and decoded, or sent (the event loop gives those
-    /// back), taken again to receive into and to build datagrams in.
-    var bufferPool = DatagramBufferPool()
     private var lastTimestamp: UInt64
     /// Timestamps up to this are covered by what the shell persisted (or was asked to).
     private var reservedTimestamp: UInt64
@@ -425,9 +422,8 @@ public struct TransportCore: Sendable {
         case .previous: result = peers[i].previous?.opener.open(datagram, header: header)
         }
         guard let result else { return counters.drops.count(.unknownSession) }
-        var opened: OpenedDatagram
-        // Consumed: the payload's buffer then has one owner, and goes back to the pool whole.
-        switch consume result {
+        let opened: OpenedDatagram
+        switch result {
         case .failure(let reason): return counters.drops.count(reason)
         case .success(let value): opened = value
         }
@@ -445,10 +441,6 @@ public struct TransportCore: Sendable {
         } else {
             peers[i].current?.link.receive(opened, now: now, into: &deliveries)
         }
-        // Decoded: the frames own their bytes, and the buffer serves the next datagram.
-        var decoded: [UInt8] = []
-        swap(&decoded, &opened.payload)
-        bufferPool.giveBack(decoded)
         peers[i].dirty = true
     }
 
@@ -730,17 +722,13 @@ public struct TransportCore: Sendable {
         // The links append to `datagrams` where it lies; what they give up is gathered
         // apart (empty, it costs nothing), as `peers[i]` is busy while a link runs.
         var linkGaveUp: [UInt64] = []
-        // The pool is taken out of `self` while a link builds datagrams from it.
-        var pool = DatagramBufferPool()
-        swap(&pool, &bufferPool)
         if peers[i].previous != nil {
-            consider(peers[i].previous?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp, reusing: &pool))
+            consider(peers[i].previous?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp))
         }
         let before = datagrams.count
         if peers[i].current != nil {
-            consider(peers[i].current?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp, reusing: &pool))
+            consider(peers[i].current?.link.poll(now: now, datagrams: &datagrams, gaveUp: &linkGaveUp))
         }
-        swap(&pool, &bufferPool)
         if !linkGaveUp.isEmpty { peers[i].giveUps += linkGaveUp }
         if peers[i].unconfirmedByPeer && peers[i].keepalivesLeft > 0 {
             if datagrams.count > before {

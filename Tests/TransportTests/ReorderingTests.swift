@@ -38,11 +38,7 @@ import Wire
     /// lost: the fragment did arrive (the first copy's ack says so), so nothing goes again
     /// and nothing is reported given up.
     @Test func aLateAckAfterTheResendMakesTheResendsLossHarmless() throws {
-        var s = CongestionControlTests.Sender(bulkBytes: 100_000)
-        let flight = s.poll()
-        try s.ack(Array(flight.dropFirst()), after: 50_000)
-        #expect(s.link.statistics.packetsLost == 1)
-        let resent = s.poll()
+        var (s, flight, resent) = try Self.firstPacketLostAndResent()
         #expect(s.link.statistics.messagesRetransmitted == 1)
         let resend = try #require(resent.first)
         try s.ack([flight[0]], after: 1_000)
@@ -58,15 +54,22 @@ import Wire
     }
 
     @Test func aTrueLossIsNotSpurious() throws {
+        var (s, _, resent) = try Self.firstPacketLostAndResent()
+        #expect(s.link.statistics.bytesRetransmitted > 0, "the lost fragment goes again")
+        try s.ack(resent, after: 50_000)
+        #expect(s.link.statistics.spuriousLosses == 0)
+        #expect(s.link.reordering.packetThreshold == ReorderingTracker.initialPacketThreshold)
+    }
+
+    /// A window sent, every packet but the first acknowledged (so it is declared lost),
+    /// and the next poll, which sends its fragment again.
+    static func firstPacketLostAndResent() throws -> (CongestionControlTests.Sender, flight: [UInt64], resent: [UInt64]) {
         var s = CongestionControlTests.Sender(bulkBytes: 100_000)
         let flight = s.poll()
         try s.ack(Array(flight.dropFirst()), after: 50_000)
         #expect(s.link.statistics.packetsLost == 1)
         let resent = s.poll()
-        #expect(s.link.statistics.bytesRetransmitted > 0, "the lost fragment goes again")
-        try s.ack(resent, after: 50_000)
-        #expect(s.link.statistics.spuriousLosses == 0)
-        #expect(s.link.reordering.packetThreshold == ReorderingTracker.initialPacketThreshold)
+        return (s, flight, resent)
     }
 
     @Test func theThresholdAndTheMemoryAreBounded() {

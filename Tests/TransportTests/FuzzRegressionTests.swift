@@ -43,7 +43,9 @@ import Wire
 
     /// The stateful programs FuzzTransport runs (mode bit 3), from seeded random bytes: every
     /// promise kept — no message delivered twice, nothing acknowledged that was refused,
-    /// bytes in flight as the packets in flight hold and within the window.
+    /// bytes in flight as the packets in flight hold and within the window, every message
+    /// still owed either queued or carried by a packet in flight (checked to fail with the
+    /// requeue of lost packets' messages taken out).
     @Test func seededRandomLinkProgramsKeepTheirPromises() {
         var rng = SeededRandom(seed: 10)
         for round in 0..<300 {

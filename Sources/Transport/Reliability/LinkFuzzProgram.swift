@@ -254,6 +254,32 @@ public enum LinkFuzzProgram {
             if let highest = link.acks.ranges.first?.highest, highest >= nextPeerPacket {
                 return "the ack tracker holds packet \(highest), never sent"
             }
+            return checkAccounting()
+        }
+
+        /// Every message the link still owes is on its way: queued to be sent (in its
+        /// class's queue) or carried by a packet in flight — none stranded, where only its
+        /// deadline would ever end it. And every queued number has its message.
+        func checkAccounting() -> String? {
+            var carried = Set<UInt64>()
+            for packet in link.sent.values { carried.formUnion(packet.units) }
+            let control = Set(link.controlQueue), bulk = Set(link.bulkQueue)
+            for (number, unit) in link.units {
+                if unit.queued {
+                    let queue = unit.trafficClass == .control ? control : bulk
+                    if !queue.contains(number) { return "message \(number) is marked queued but is in no queue" }
+                } else if !carried.contains(number) {
+                    return "message \(number) was sent, is not queued, and no packet in flight carries it"
+                }
+            }
+            // Every message leaving the link (acknowledged, superseded, expired) leaves the
+            // queues with it: a number without its message at a queue's head stops it.
+            for number in link.controlQueue + link.bulkQueue where link.units[number]?.queued != true {
+                return "message number \(number) is queued, but its message is gone or not marked queued"
+            }
+            if link.controlQueue.count != control.count || link.bulkQueue.count != bulk.count {
+                return "a message number is queued twice"
+            }
             return nil
         }
     }

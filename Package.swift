@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         // Already in the graph through Hummingbird and AsyncHTTPClient; named for the client API's own imports.
@@ -40,7 +41,10 @@ let package = Package(
         .target(name: "CThreadShims"),
         .target(name: "Wire", dependencies: ["CZlib"]),
         .target(name: "NetworkModel"),
-        .target(name: "Transport", dependencies: ["Wire", "NetworkModel", "CSocketShims", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Transport", dependencies: [
+            "Wire", "NetworkModel", "CSocketShims", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         .target(name: "Raft", dependencies: ["Wire", "NetworkModel"]),
         .target(name: "RaftSimulation", dependencies: ["Raft", "Wire", "NetworkModel"]),
         // The client API's JSON shapes, shared by the gateway's server and the CLI's client.

@@ -70,10 +70,19 @@ import Wire
         net.run(for: 100_000)
         Self.expectOnly(.cookieRequired, before, net.cores[1]!.drops)
         #expect(SessionTests.terms(net.delivered[1]!, from: 3) == [3])
-        // Node 3's initiation with mac2, again from its address: its bucket is empty.
+        // Another initiation of node 3's with mac2 under its cookie, from its address (not
+        // the same bytes again: that would be a replay, dropped before any bucket): its
+        // bucket is empty.
         let proven = net.sent.last { $0.from == 3 && DatagramKind.of($0.bytes) == .initiation }
+        var another = (proven?.bytes).flatMap { try? HandshakeInitiation.decode($0) }
+        another?.senderIndex &+= 1
+        var fresh = another.map { HandshakeMAC.withMAC($0.encode(), to: net.identities[1]!.publicKey) } ?? []
+        let cookie = net.cores[3]!.peers.first { $0.id == 1 }?.cookie ?? []
+        if fresh.count == HandshakeInitiation.size {
+            fresh.replaceSubrange(HandshakeInitiation.mac2Offset..., with: HandshakeMAC.mac2(fresh, cookie: cookie))
+        }
         before = net.cores[1]!.drops
-        net.inject(proven?.bytes ?? [], to: 1, from: 3)
+        net.inject(fresh, to: 1, from: 3)
         Self.expectOnly(.rateLimited, before, net.cores[1]!.drops)
 
         var budget = SessionConfig()

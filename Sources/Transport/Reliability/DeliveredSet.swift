@@ -1,8 +1,15 @@
+import HeapModule
+
 /// Which reliable message numbers of one peer were delivered: everything below `floor`
 /// except the gaps it passed (`skipped`), plus a bounded set above it. Numbers come from
 /// the peer: only those in a window above the floor are taken, so none can move the floor
 /// far or make it overflow.
 struct DeliveredSet: Sendable, Equatable {
+    static func == (a: DeliveredSet, b: DeliveredSet) -> Bool {
+        a.floor == b.floor && a.above == b.above && a.skipped == b.skipped && a.horizon == b.horizon
+            && a.limit == b.limit && a.skippedLimit == b.skippedLimit && a.window == b.window
+    }
+
     /// How far above the floor a number may be. A sender numbers its messages from 0 on
     /// each link, and a link lasts one session (rekeyed after 120 s by default): to open a
     /// gap this wide it would have to give up or supersede 2^32 messages in one session,
@@ -23,6 +30,10 @@ struct DeliveredSet: Sendable, Equatable {
 
     private(set) var floor: UInt64 = 0
     private var above: Set<UInt64> = []
+    /// The numbers of `above` again, lowest first: the floor moves up to the lowest one
+    /// without a scan of the set. (A peer that spaced its numbers kept the set at its
+    /// limit, and a scan per message was 4,096 visits.)
+    private var aboveLowestFirst = Heap<UInt64>()
     /// Gaps the floor passed when `above` reached its limit (a sender gives up or
     /// supersedes messages, so some gaps never fill), ascending closed ranges: a late
     /// message in one is still delivered.
@@ -69,17 +80,27 @@ struct DeliveredSet: Sendable, Equatable {
             return true
         }
         above.insert(n)
-        while above.remove(floor) != nil { floor += 1 }
+        aboveLowestFirst.insert(n)
+        raiseFloor()
         // A sender never has more than its queue limit outstanding; past this many numbers
         // above a gap, the floor passes the gap — remembered in `skipped`, so a late
         // message in it is delivered, not dropped as a duplicate.
-        while above.count > limit, let lowest = above.min() {
+        while above.count > limit, let lowest = aboveLowestFirst.min {
             skipped.append(floor...(lowest - 1))
             floor = lowest
-            while above.remove(floor) != nil { floor += 1 }
+            raiseFloor()
         }
         forgetOldestSkipped()
         return true
+    }
+
+    /// Takes the numbers waiting at the floor into it.
+    private mutating func raiseFloor() {
+        while aboveLowestFirst.min == floor {
+            _ = aboveLowestFirst.removeMin()
+            above.remove(floor)
+            floor += 1
+        }
     }
 
     private func skippedIndex(of n: UInt64) -> Int? {

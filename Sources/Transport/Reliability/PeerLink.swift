@@ -630,6 +630,14 @@ public struct PeerLink: Sendable {
             stats.drops.count(.duplicate)
             return
         }
+        // One ack frame a datagram, as a sender writes them: each is walked against what is
+        // in flight and the declared losses, and a payload may hold 512 frames.
+        var ackFrames = 0
+        for frame in frames { if case .ack = frame { ackFrames += 1 } }
+        guard ackFrames <= 1 else {
+            stats.drops.count(.malformed)
+            return
+        }
         // The packet is acknowledged only after its frames are taken: a message the link
         // cannot take (a fragment the reassembler refuses, a number too late to tell)
         // must not be, so that the sender sends it again or gives it up and says so.
@@ -672,8 +680,16 @@ public struct PeerLink: Sendable {
                     case .refused:
                         refused = true
                     case .complete(let whole):
+                        // A whole that does not decode is not taken: this last piece is not
+                        // acknowledged and the message's pieces are refused from now on, so
+                        // the sender gives the message up and says so.
+                        guard let messages = reassembled(whole) else {
+                            reassembler.abandon(fragment.messageID)
+                            refused = true
+                            break
+                        }
                         _ = delivered.insert(sequence.number)
-                        for message in reassembled(whole) { deliveries.append((peer, message)) }
+                        for message in messages { deliveries.append((peer, message)) }
                     case .held, .duplicate:
                         _ = delivered.insert(sequence.number)
                     }
@@ -706,12 +722,14 @@ public struct PeerLink: Sendable {
         }
     }
 
-    private mutating func reassembled(_ payload: [UInt8]) -> [Message] {
+    /// The messages of a reassembled payload; nil (counted malformed) if it does not decode
+    /// or holds transport frames or fragments.
+    private mutating func reassembled(_ payload: [UInt8]) -> [Message]? {
         guard let messages = try? Payload.decode(payload),
               !messages.contains(where: { Self.isTransportFrame($0) || { if case .fragment = $0 { true } else { false } }($0) })
         else {
             stats.drops.count(.malformed)
-            return []
+            return nil
         }
         return messages
     }

@@ -80,6 +80,13 @@ struct Reassembler: Sendable {
         return .refused
     }
 
+    /// A message completed here that the caller could not take (its payload does not
+    /// decode): its pieces are refused from now on, as those of one that timed out.
+    mutating func abandon(_ messageID: UInt64) {
+        expired.append(messageID)
+        if expired.count > Self.expiredRemembered { expired.removeFirst(expired.count - Self.expiredRemembered) }
+    }
+
     mutating func expire(_ now: UInt64) {
         for (id, partial) in partials where now >= partial.startedAt && now - partial.startedAt >= limits.timeoutMicros {
             partials[id] = nil

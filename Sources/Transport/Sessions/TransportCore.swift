@@ -65,7 +65,15 @@ public struct TransportCore: Sendable {
         let mac1: [UInt8]
         /// It carried a mac2 (this node had a cookie from the peer).
         let hadMAC2: Bool
+        /// Responses to it that failed to authenticate, each after two X25519.
+        var failedResponses = 0
     }
+
+    /// Forged responses a pending initiation takes to Diffie-Hellman; later ones are dropped
+    /// before it. Its index travels in clear, so an on-path observer could make each one
+    /// cost two X25519 without end; the real response, if it is among the refused, is
+    /// waited for again by the retry (as a lost one is).
+    static let failedResponsesTried = 4
 
     struct Peer: Sendable {
         let id: NodeID
@@ -104,6 +112,12 @@ public struct TransportCore: Sendable {
         var waiting: [OutgoingMessage] = []
         /// The newest initiation timestamp accepted from this peer.
         var newestTimestamp: UInt64 = 0
+        /// The mac1 of the last initiations from this peer that reached Diffie-Hellman
+        /// (`recentInitiationsKept`; also in arrival order, to forget the oldest): an exact
+        /// copy is a replay, or the network's duplicate, and is dropped before it spends a
+        /// token or an X25519.
+        var recentInitiations: Set<[UInt8]> = []
+        var recentInitiationOrder: [[UInt8]] = []
         /// Handshake datagrams to send.
         var handshakes: [[UInt8]] = []
         var giveUps: [UInt64] = []
@@ -112,6 +126,13 @@ public struct TransportCore: Sendable {
         var wakeAt: UInt64?
         var dirty = false
     }
+
+    /// Initiations remembered per peer against replays (16 bytes each). A peer sends one
+    /// per rekey (120 s), or one a second while unanswered; a replayed copy gets past the
+    /// cookie check, to the tokens and the Diffie-Hellman, only while its mac2 is valid
+    /// (the cookie secret's 120 s): a replayer never has more valid captures than this
+    /// to cycle through.
+    static let recentInitiationsKept = 256
 
     public let configuration: Configuration
     private let wallClockMicros: @Sendable () -> UInt64
@@ -492,6 +513,11 @@ public struct TransportCore: Sendable {
         guard HandshakeMAC.verify(datagram, key: ownMacKey) else { return counters.drops.count(.badMAC) }
         guard let i = peerIndex[message.sender], !peers[i].revoked, let expected = peers[i].publicKey, let peerMacKey = peers[i].macKey
         else { return counters.drops.count(.unknownPeer) }
+        // A copy of an initiation already taken to Diffie-Hellman: a captured one replayed
+        // from the peer's address would otherwise spend the peer's own tokens and the
+        // node's budget, and two X25519, before its timestamp showed it stale.
+        let mac1 = Array(datagram[HandshakeInitiation.mac1Offset..<HandshakeInitiation.mac2Offset])
+        guard !peers[i].recentInitiations.contains(mac1) else { return counters.drops.count(.staleInitiation) }
         if let pending = peers[i].initiation, configuration.id < message.sender,
            pending.attempt < configuration.sessions.collisionYieldAfter {
             return counters.drops.count(.handshakeCollision)
@@ -507,6 +533,11 @@ public struct TransportCore: Sendable {
             return counters.drops.count(.cookieRequired)
         }
         guard budget.take(now: now) else { return counters.drops.count(.overBudget) }
+        peers[i].recentInitiations.insert(mac1)
+        peers[i].recentInitiationOrder.append(mac1)
+        if peers[i].recentInitiationOrder.count > Self.recentInitiationsKept {
+            peers[i].recentInitiations.remove(peers[i].recentInitiationOrder.removeFirst())
+        }
 
         let header = Array(datagram[0..<HandshakeInitiation.headerSize])
         var handshake = NoiseIKHandshake.responder(
@@ -574,6 +605,7 @@ public struct TransportCore: Sendable {
         guard let i = sessionIndex[message.receiverIndex], var pending = peers[i].initiation,
               pending.index == message.receiverIndex
         else { return counters.drops.count(.unknownSession) }
+        guard pending.failedResponses < Self.failedResponsesTried else { return counters.drops.count(.overBudget) }
         let before = pending.handshake.diffieHellmanCount
         let keys: (send: [UInt8], receive: [UInt8])
         do {
@@ -581,6 +613,8 @@ public struct TransportCore: Sendable {
             keys = try pending.handshake.transportKeys()
         } catch {
             counters.diffieHellman += pending.handshake.diffieHellmanCount - before
+            // Only the count is kept: the handshake's state stays as it was before this one.
+            peers[i].initiation?.failedResponses += 1
             return counters.drops.count(.authentication)
         }
         counters.diffieHellman += pending.handshake.diffieHellmanCount - before
@@ -700,7 +734,14 @@ public struct TransportCore: Sendable {
             if peers[i].previous != nil {
                 if now >= peers[i].previousUntil {
                     let kept = retire(i, \.previous, keeping: true)
-                    for message in kept { peers[i].current?.link.adopt(message) }
+                    if peers[i].current != nil {
+                        for message in kept { peers[i].current?.link.adopt(message) }
+                    } else {
+                        // No session to move them to (the current one was retired first,
+                        // by a `rejectAfterMicros` shorter than the grace): given up, and said.
+                        peers[i].giveUps += kept.map(\.handle)
+                        peers[i].retired.messagesGivenUp += kept.count
+                    }
                 } else {
                     consider(peers[i].previousUntil)
                 }

@@ -36,6 +36,9 @@ public final class NodeDaemon: @unchecked Sendable {
     private var waitingMembers: [ClientTicket: CheckedContinuation<Result<MemberView, GatewayError>, Never>] = [:]
     private var nextTicket: ClientTicket = 1
     private var samplingFailed = false
+    private var transportWarnings = TransportWarnings()
+    /// The drop table is read under the endpoint's lock: every few seconds, not every tick.
+    private var nextTransportCheckAt: UInt64 = 0
     private var lastRole: (role: RaftNode.Role, leader: NodeID?, term: UInt64)?
     /// The latest time handed to the core: a receive time stamped earlier never goes back.
     private var lastNow: UInt64 = 0
@@ -160,6 +163,7 @@ public final class NodeDaemon: @unchecked Sendable {
             perform(engine.poll(nowMillis: now / 1000).flatMap { core.engineEvent($0, now: now) })
             processReady()
             logRoleChange()
+            warnOfTransportDrops(now: now)
             _ = wakeUp.wait(timeout: .now() + .microseconds(Int(min(core.settings.tickMicros, 1_000_000))))
         }
         shutDown()
@@ -207,6 +211,14 @@ public final class NodeDaemon: @unchecked Sendable {
         case .candidate, .preCandidate: logger.debug("campaigning (\(now.role)) for term \(now.term + (now.role == .preCandidate ? 1 : 0))")
         case .follower:
             if let leader = now.leader { logger.debug("following node \(leader) in term \(now.term)") } else { logger.debug("no leader (term \(now.term))") }
+        }
+    }
+
+    private func warnOfTransportDrops(now: UInt64) {
+        guard now >= nextTransportCheckAt else { return }
+        nextTransportCheckAt = now + 5_000_000
+        for line in transportWarnings.check(drops: endpoint.drops, timestampStoreFailures: endpoint.timestampStoreFailures, now: now) {
+            logger.warning("\(line)")
         }
     }
 

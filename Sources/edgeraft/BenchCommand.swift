@@ -125,7 +125,7 @@ struct BenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bulk",
             abstract: "A 1 MiB snapshot transfer with heartbeats over an emulated link, on emulated time.",
-            discussion: "Exits 1 if a goal is missed: goodput ≥ 80 % of the link rate, retransmitted bytes ≤ 1.5 × loss × bytes sent, every heartbeat within 2 × the round trip. With --controller both, each seed runs with the path model and with NewReno; only the model's (the default's) goals decide the exit status.")
+            discussion: "Exits 1 if a goal is missed: goodput ≥ 80 % of the link rate, retransmitted bytes ≤ 1.5 × loss × bytes sent, every heartbeat within 2 × the round trip. With --controller both, each seed runs with the path model and with NewReno; only the path model's goals decide the exit status.")
 
         @Option(help: "Link profile: narrowband, cellular, lossy-wifi, pi-wifi, lan.")
         var profile: String = "narrowband"
@@ -136,7 +136,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Bytes to transfer.")
         var bytes: Int = 1 << 20
 
-        @Option(help: "Congestion controller: model (the default), newreno, or both.")
+        @Option(help: "Congestion controller: model (the path model, Transport's default), newreno, or both.")
         var controller: String = "both"
 
         var controllers: [CongestionControlAlgorithm] {

@@ -140,6 +140,28 @@ import Wire
         #expect(snapshots.first?.data == [UInt8](repeating: 0xBB, count: 5000), "the new message, whole, and nothing of the old")
     }
 
+    /// How soon: within the handshake's round trips, no timer waited for. Datagrams arrive
+    /// at once in `CoreNetwork` and its clock moves only when nothing does, so a wait for a
+    /// retry (1 s), a keepalive or an ack delay shows as time passing before the delivery.
+    @Test func aRestartedNodesLinksCarryNewMessagesWithinTheHandshakesRoundTrips() {
+        for restarted: NodeID in [1, 2] {
+            var net = CoreNetwork(nodes: [1, 2])
+            net.send(1, 2, Self.vote(1))
+            net.run(for: 300_000)
+            net.start(restarted)
+            let restartedAt = net.now
+            net.send(1, 2, Self.vote(2))
+            var deliveredAt: UInt64?
+            while net.now < restartedAt + 2_000_000, deliveredAt == nil {
+                net.run(for: 0)
+                // `run(for: 0)` ends by moving the clock one tick past what it carried.
+                if Self.terms(net.delivered[2]!, from: 1).contains(2) { deliveredAt = net.now - 5_000 }
+            }
+            #expect(deliveredAt.map { $0 - restartedAt } == 0,
+                    "node \(restarted) restarted: the new message waited \((deliveredAt ?? .max) - restartedAt) µs for a timer")
+        }
+    }
+
     /// The receiver restarts: the sender learns of it by the receiver's handshake (which
     /// says it holds no session) and sends again what the old session had not had
     /// acknowledged; new messages flow.

@@ -91,14 +91,14 @@ import Wire
                 // Filled to its limit first, then timed: every number past it passes a gap.
                 for n in 0..<limit { _ = set.insert(UInt64(2 * n + 1)) }
                 let start = ContinuousClock.now
-                for n in limit..<(limit + 20_000) { _ = set.insert(UInt64(2 * n + 1)) }
+                for n in limit..<(limit + 40_000) { _ = set.insert(UInt64(2 * n + 1)) }
                 let elapsed = ContinuousClock.now - start
                 best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             }
             return best
         }
         let small = secondsFor(limit: 16), large = secondsFor(limit: 4_096)
-        #expect(large / small < 10, "20,000 numbers past a full set of 4,096 took \(large) s, past one of 16 \(small) s")
+        #expect(large / small < 10, "40,000 numbers past a full set of 4,096 took \(large) s, past one of 16 \(small) s")
     }
 
     /// The set still does what it did (this passes before and after the change): a late number in a passed gap is delivered, the
@@ -162,33 +162,6 @@ import Wire
         #expect(SessionReviewTests.terms(net, at: 1, from: 2) == [1, 2])
         #expect(net.cores[1]!.drops[.rateLimited] == 0 && net.cores[1]!.drops[.overBudget] == 0
                 && net.cores[1]!.drops[.cookieRequired] == 0)
-    }
-
-    /// Before: every forged response naming a pending initiation's index (which travels in
-    /// clear) and carrying a valid mac1 cost the initiator two X25519, without end.
-    @Test func forgedResponsesToAPendingInitiationCostAtMostAFewDiffieHellman() throws {
-        var net = CoreNetwork(nodes: [1, 2])
-        var rng = SeededRandom(seed: 21)
-        net.pass = { DatagramKind.of($0.bytes) != .response }
-        net.send(1, 2, SessionReviewTests.vote(1))
-        net.run(for: 20_000)
-        let initiation = try #require(net.sent.last { $0.from == 1 && DatagramKind.of($0.bytes) == .initiation })
-        let index = try HandshakeInitiation.decode(initiation.bytes).senderIndex
-        let before = net.cores[1]!.counters.diffieHellman
-        let keyOfInitiator = net.identities[1]!.publicKey
-        for _ in 0..<100 {
-            let forged = HandshakeMAC.withMAC(HandshakeResponse(
-                clusterID: 5, senderIndex: UInt32(truncatingIfNeeded: rng.next()), receiverIndex: index,
-                noise: SessionReviewTests.randomBytes(&rng, HandshakeResponse.noiseSize), mac1: [UInt8](repeating: 0, count: 16)).encode(),
-                to: keyOfInitiator)
-            net.inject(forged, to: 1, from: 2)
-        }
-        #expect(net.cores[1]!.counters.diffieHellman - before <= 2 * TransportCore.failedResponsesTried)
-        #expect(net.cores[1]!.drops[.overBudget] == 100 - TransportCore.failedResponsesTried)
-        // The real response, once it gets through (the retry's), still makes the session.
-        net.pass = { _ in true }
-        net.run(for: 2_000_000)
-        #expect(SessionReviewTests.terms(net, at: 2, from: 1) == [1])
     }
 
     // MARK: - Messages handed from a retired session

@@ -10,8 +10,8 @@ public enum DatagramDropReason: String, Error, Sendable, CaseIterable, Equatable
     /// Larger than the datagram limit.
     case tooLarge
     /// Header, framing or payload does not decode (at the gate, or in the link once
-    /// authenticated: a payload, a Sequence without its message, a bare Fragment, a
-    /// reassembled message that does not decode).
+    /// authenticated: a payload, a Sequence without its message, a bare Fragment, more
+    /// than one Ack frame in a datagram, a reassembled message that does not decode).
     case malformed
     /// Another cluster's datagram.
     case wrongCluster
@@ -38,7 +38,8 @@ public enum DatagramDropReason: String, Error, Sendable, CaseIterable, Equatable
     /// Over the node's Diffie-Hellman budget for answering initiations.
     case overBudget
     /// An initiation whose timestamp is not newer than one already accepted from that
-    /// node: a replay, which must not reset the session.
+    /// node, or an exact copy of one recently taken to Diffie-Hellman (dropped before it):
+    /// a replay, which must not reset the session.
     case staleInitiation
     /// An initiation from a node this one is itself initiating to, and which yields
     /// (the lower node id's initiation wins).

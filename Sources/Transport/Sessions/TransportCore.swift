@@ -65,15 +65,7 @@ public struct TransportCore: Sendable {
         let mac1: [UInt8]
         /// It carried a mac2 (this node had a cookie from the peer).
         let hadMAC2: Bool
-        /// Responses to it that failed to authenticate, each after two X25519.
-        var failedResponses = 0
     }
-
-    /// Forged responses a pending initiation takes to Diffie-Hellman; later ones are dropped
-    /// before it. Its index travels in clear, so an on-path observer could make each one
-    /// cost two X25519 without end; the real response, if it is among the refused, is
-    /// waited for again by the retry (as a lost one is).
-    static let failedResponsesTried = 4
 
     struct Peer: Sendable {
         let id: NodeID
@@ -605,7 +597,6 @@ public struct TransportCore: Sendable {
         guard let i = sessionIndex[message.receiverIndex], var pending = peers[i].initiation,
               pending.index == message.receiverIndex
         else { return counters.drops.count(.unknownSession) }
-        guard pending.failedResponses < Self.failedResponsesTried else { return counters.drops.count(.overBudget) }
         let before = pending.handshake.diffieHellmanCount
         let keys: (send: [UInt8], receive: [UInt8])
         do {
@@ -613,8 +604,6 @@ public struct TransportCore: Sendable {
             keys = try pending.handshake.transportKeys()
         } catch {
             counters.diffieHellman += pending.handshake.diffieHellmanCount - before
-            // Only the count is kept: the handshake's state stays as it was before this one.
-            peers[i].initiation?.failedResponses += 1
             return counters.drops.count(.authentication)
         }
         counters.diffieHellman += pending.handshake.diffieHellmanCount - before

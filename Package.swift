@@ -44,6 +44,7 @@ let package = Package(
         .target(name: "Transport", dependencies: [
             "Wire", "NetworkModel", "CSocketShims", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HeapModule", package: "swift-collections"),
+            .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         .target(name: "Raft", dependencies: ["Wire", "NetworkModel"]),
         .target(name: "RaftSimulation", dependencies: ["Raft", "Wire", "NetworkModel"]),

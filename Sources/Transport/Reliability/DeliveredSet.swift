@@ -4,11 +4,7 @@ import HeapModule
 /// except the gaps it passed (`skipped`), plus a bounded set above it. Numbers come from
 /// the peer: only those in a window above the floor are taken, so none can move the floor
 /// far or make it overflow.
-struct DeliveredSet: Sendable, Equatable {
-    static func == (a: DeliveredSet, b: DeliveredSet) -> Bool {
-        a.floor == b.floor && a.above == b.above && a.skipped == b.skipped && a.horizon == b.horizon
-            && a.limit == b.limit && a.skippedLimit == b.skippedLimit && a.window == b.window
-    }
+struct DeliveredSet: Sendable {
 
     /// How far above the floor a number may be. A sender numbers its messages from 0 on
     /// each link, and a link lasts one session (rekeyed after 120 s by default): to open a

@@ -84,7 +84,7 @@ struct Reassembler: Sendable {
     /// decode): its pieces are refused from now on, as those of one that timed out.
     mutating func abandon(_ messageID: UInt64) {
         expired.append(messageID)
-        if expired.count > Self.expiredRemembered { expired.removeFirst(expired.count - Self.expiredRemembered) }
+        forgetOldestExpired()
     }
 
     mutating func expire(_ now: UInt64) {
@@ -93,6 +93,10 @@ struct Reassembler: Sendable {
             drops.count(.reassemblyExpired)
             expired.append(id)
         }
+        forgetOldestExpired()
+    }
+
+    private mutating func forgetOldestExpired() {
         if expired.count > Self.expiredRemembered { expired.removeFirst(expired.count - Self.expiredRemembered) }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import OrderedCollections
 import Wire
 
 /// Everything a node's transport decides, without sockets or threads: the roster, the
@@ -104,12 +105,10 @@ public struct TransportCore: Sendable {
         var waiting: [OutgoingMessage] = []
         /// The newest initiation timestamp accepted from this peer.
         var newestTimestamp: UInt64 = 0
-        /// The mac1 of the last initiations from this peer that reached Diffie-Hellman
-        /// (`recentInitiationsKept`; also in arrival order, to forget the oldest): an exact
-        /// copy is a replay, or the network's duplicate, and is dropped before it spends a
-        /// token or an X25519.
-        var recentInitiations: Set<[UInt8]> = []
-        var recentInitiationOrder: [[UInt8]] = []
+        /// The mac1 of the last initiations claiming this peer that reached Diffie-Hellman
+        /// (`recentInitiationsKept`, oldest first): an exact copy is a replay, or the
+        /// network's duplicate, and is dropped before it spends a token or an X25519.
+        var recentInitiations = OrderedSet<[UInt8]>()
         /// Handshake datagrams to send.
         var handshakes: [[UInt8]] = []
         var giveUps: [UInt64] = []
@@ -525,11 +524,8 @@ public struct TransportCore: Sendable {
             return counters.drops.count(.cookieRequired)
         }
         guard budget.take(now: now) else { return counters.drops.count(.overBudget) }
-        peers[i].recentInitiations.insert(mac1)
-        peers[i].recentInitiationOrder.append(mac1)
-        if peers[i].recentInitiationOrder.count > Self.recentInitiationsKept {
-            peers[i].recentInitiations.remove(peers[i].recentInitiationOrder.removeFirst())
-        }
+        peers[i].recentInitiations.append(mac1)
+        if peers[i].recentInitiations.count > Self.recentInitiationsKept { peers[i].recentInitiations.removeFirst() }
 
         let header = Array(datagram[0..<HandshakeInitiation.headerSize])
         var handshake = NoiseIKHandshake.responder(
